@@ -1,0 +1,86 @@
+"""The User-Agent libdnf sends, built from os-release data as libdnf builds it.
+
+libdnf reports a full ``libdnf (NAME VERSION_ID; VARIANT; OS.BASEARCH)`` only
+for distribution names on its whitelist, and only variants listed for that
+name; anything else falls back to plain ``libdnf`` or ``generic``, so that
+rare systems cannot be singled out. Upstream's whitelist does not name
+AlmaLinux; AlmaLinux's own libdnf build adds it (see ``ALMALINUX_DISTROS``).
+
+Runs on Python 3.6: standard library only.
+"""
+
+import os
+
+BASIC_USER_AGENT = "libdnf"
+OS_RELEASE_PATHS = ("/etc/os-release", "/usr/lib/os-release")
+DEFAULT_VARIANT = "generic"
+CANONICAL_OSES = ("Linux",)
+
+FEDORA_VARIANTS = (
+    "cinnamon", "cloud", "container", "coreos", "generic", "iot", "kde", "matecompiz",
+    "server", "silverblue", "snappy", "soas", "workstation", "xfce",
+)
+# Distribution name -> variants reported as they are (others become "generic").
+UPSTREAM_DISTROS = {
+    "Fedora": FEDORA_VARIANTS,
+    "Red Hat Enterprise Linux": (),
+    "CentOS Linux": (),
+}
+ALMALINUX_DISTROS = dict(UPSTREAM_DISTROS, AlmaLinux=())
+
+
+class OsReleaseError(ValueError):
+    """An os-release file libdnf would reject as a whole (it then sends ``libdnf``)."""
+
+
+def parse_os_release(text):
+    """Key/value pairs of an os-release file, read the way libdnf reads them.
+
+    Trailing spaces are dropped, ``#`` lines and empty lines skipped, keys and
+    values trimmed, one pair of surrounding double quotes removed; the first of
+    duplicate keys wins. A line without ``=`` makes libdnf discard the whole
+    file: that raises OsReleaseError.
+    """
+    result = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.rstrip(" \n")
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise OsReleaseError("line %d has no '=': %r" % (number, line))
+        key, value = key.strip(), value.strip()
+        if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+            value = value[1:-1]
+        result.setdefault(key, value)
+    return result
+
+
+def read_os_release(root="/"):
+    """os-release data from the first of /etc/os-release, /usr/lib/os-release under ``root``.
+
+    Returns {} when neither exists or libdnf would reject the file.
+    """
+    for path in OS_RELEASE_PATHS:
+        full = os.path.join(root, path.lstrip("/"))
+        if os.path.exists(full):
+            try:
+                with open(full, encoding="utf-8", errors="replace") as handle:
+                    return parse_os_release(handle.read())
+            except (OSError, IOError, OsReleaseError):
+                return {}
+    return {}
+
+
+def user_agent(os_release, basearch, canonical_os="Linux", distros=ALMALINUX_DISTROS):
+    """The User-Agent string libdnf sends for ``os_release`` data on ``basearch``."""
+    name = os_release.get("NAME")
+    version = os_release.get("VERSION_ID")
+    if name is None or version is None or name not in distros:
+        return BASIC_USER_AGENT
+    if not canonical_os or not basearch or canonical_os not in CANONICAL_OSES:
+        return BASIC_USER_AGENT
+    variant = os_release.get("VARIANT_ID", DEFAULT_VARIANT)
+    if variant not in distros[name]:
+        variant = DEFAULT_VARIANT
+    return "%s (%s %s; %s; %s.%s)" % (BASIC_USER_AGENT, name, version, variant, canonical_os, basearch)

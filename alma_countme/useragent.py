@@ -5,6 +5,8 @@ for distribution names on its whitelist, and only variants listed for that
 name; anything else falls back to plain ``libdnf`` or ``generic``, so that
 rare systems cannot be singled out. Upstream's whitelist does not name
 AlmaLinux; AlmaLinux's own libdnf build adds it (see ``ALMALINUX_DISTROS``).
+libdnf 0.69 as Debian 12 builds it has no whitelist at all (checked against the
+real library by tests/test_real_libdnf.py): pass ``distros=ANY_DISTRO`` for it.
 
 Runs on Python 3.6: standard library only.
 """
@@ -27,6 +29,12 @@ UPSTREAM_DISTROS = {
     "CentOS Linux": (),
 }
 ALMALINUX_DISTROS = dict(UPSTREAM_DISTROS, AlmaLinux=())
+# No whitelist: every NAME and every VARIANT_ID is reported as it is (Debian 12's libdnf 0.69).
+ANY_DISTRO = None
+
+
+# What libdnf 0.69 trims around keys and values (not \r, \v or \f: checked on the real library).
+_TRIMMED = " \t"
 
 
 class OsReleaseError(ValueError):
@@ -36,20 +44,21 @@ class OsReleaseError(ValueError):
 def parse_os_release(text):
     """Key/value pairs of an os-release file, read the way libdnf reads them.
 
-    Trailing spaces are dropped, ``#`` lines and empty lines skipped, keys and
-    values trimmed, one pair of surrounding double quotes removed; the first of
-    duplicate keys wins. A line without ``=`` makes libdnf discard the whole
-    file: that raises OsReleaseError.
+    Lines end at ``\n`` only (a CR stays in the value), trailing spaces are
+    dropped, ``#`` lines and empty lines skipped, keys and values trimmed of
+    spaces and tabs only, one pair of surrounding double quotes removed; the
+    first of duplicate keys wins. A line without ``=`` makes libdnf discard the
+    whole file: that raises OsReleaseError.
     """
     result = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         line = line.rstrip(" \n")
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.partition("=")
         if not sep:
             raise OsReleaseError("line %d has no '=': %r" % (number, line))
-        key, value = key.strip(), value.strip()
+        key, value = key.strip(_TRIMMED), value.strip(_TRIMMED)
         if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
             value = value[1:-1]
         result.setdefault(key, value)
@@ -65,7 +74,8 @@ def read_os_release(root="/"):
         full = os.path.join(root, path.lstrip("/"))
         if os.path.exists(full):
             try:
-                with open(full, encoding="utf-8", errors="replace") as handle:
+                # newline="": libdnf keeps a CR before the LF in the value.
+                with open(full, encoding="utf-8", errors="replace", newline="") as handle:
                     return parse_os_release(handle.read())
             except (OSError, IOError, OsReleaseError):
                 return {}
@@ -73,14 +83,18 @@ def read_os_release(root="/"):
 
 
 def user_agent(os_release, basearch, canonical_os="Linux", distros=ALMALINUX_DISTROS):
-    """The User-Agent string libdnf sends for ``os_release`` data on ``basearch``."""
+    """The User-Agent string libdnf sends for ``os_release`` data on ``basearch``.
+
+    ``distros`` is the whitelist of the libdnf build; ``ANY_DISTRO`` (None) is a
+    build without one.
+    """
     name = os_release.get("NAME")
     version = os_release.get("VERSION_ID")
-    if name is None or version is None or name not in distros:
+    if name is None or version is None or (distros is not ANY_DISTRO and name not in distros):
         return BASIC_USER_AGENT
     if not canonical_os or not basearch or canonical_os not in CANONICAL_OSES:
         return BASIC_USER_AGENT
     variant = os_release.get("VARIANT_ID", DEFAULT_VARIANT)
-    if variant not in distros[name]:
+    if distros is not ANY_DISTRO and variant not in distros[name]:
         variant = DEFAULT_VARIANT
     return "%s (%s %s; %s; %s.%s)" % (BASIC_USER_AGENT, name, version, variant, canonical_os, basearch)

@@ -1,0 +1,90 @@
+"""countme-sim verify: compare a server's weekly countme totals with the simulator's truth."""
+
+import argparse
+import json
+import sys
+
+SUMMARY = "compare a server's countme totals (mirrors-countme CSV/SQLite, or its logs) with truth.csv"
+
+DESCRIPTION = """\
+Compare a statistics pipeline's weekly countme totals with the ground truth the
+simulator wrote (truth.csv), per week, bucket (sys_age), repo, OS version, arch
+and full row. Prints each difference beyond the tolerance and what it points to
+(a lost bucket or repo, a missing week, over- or under-counting).
+
+The server side is one of:
+  TOTALS          a CSV written by `countme-totals --csv-dump`, the SQLite
+                  database countme-totals writes, or the raw SQLite database
+                  `countme-parse-access-log --sqlite` writes;
+  --logs PATH...  the server's access logs (AlmaLinux nginx format or Combined
+                  Log Format, .gz allowed; directories are searched), counted
+                  here with mirrors-countme's rules.
+
+Unique-address rows (sys_age -1) are compared only when the truth has them.
+Exit status: 0 when every difference is within the tolerance, 1 otherwise,
+2 on bad input."""
+
+EPILOG = """\
+examples:
+  countme-sim verify --truth out/ totals.csv
+  countme-sim verify --truth out/truth.csv --logs /var/log/nginx/ --tolerance 0.5% --json"""
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "verify", help=SUMMARY, description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("totals", nargs="?", metavar="TOTALS",
+                        help="the server's totals: CSV, countme-totals SQLite or countme_raw SQLite")
+    parser.add_argument("--truth", required=True, metavar="PATH",
+                        help="truth.csv, or the directory `countme-sim generate --out` wrote")
+    parser.add_argument("--logs", nargs="+", metavar="PATH",
+                        help="count these access logs (files or directories) instead of reading TOTALS")
+    parser.add_argument("--tolerance", default="0", metavar="N|P%",
+                        help="allowed difference per cell: a number of hits, or a percentage of the "
+                             "truth's cell (default: 0, exact)")
+    parser.add_argument("--levels", default=",".join(_levels()), metavar="LIST",
+                        help="comma-separated levels to check (default: %(default)s)")
+    parser.add_argument("--no-dedupe", dest="dedupe", action="store_false",
+                        help="with --logs: count identical lines twice (mirrors-countme's SQLite mode "
+                             "stores them once, and so does the default)")
+    parser.add_argument("--max-differences", type=int, default=20, metavar="N",
+                        help="differences to print (default: %(default)s; --json lists all)")
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _levels():
+    from alma_countme.sim.verify import LEVELS
+
+    return LEVELS
+
+
+def run(args):
+    from alma_countme.sim import totals_file, verify
+    from alma_countme.sim.errors import SimError
+
+    if bool(args.totals) == bool(args.logs):
+        raise SimError("verify: give either TOTALS or --logs (the server's side), not %s"
+                       % ("both" if args.totals else "neither"))
+    levels = [level.strip() for level in args.levels.split(",") if level.strip()]
+    tolerance = verify.parse_tolerance(args.tolerance)
+    truth = totals_file.read_totals(args.truth)
+    server = _totals_from_logs(args.logs, args.dedupe) if args.logs else totals_file.read_totals(args.totals)
+    result = verify.compare(truth, server, tolerance, levels)
+    if args.json:
+        json.dump(result.as_json(), sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        print(result.format_text(max_differences=args.max_differences))
+    return 0 if result.ok else 1
+
+
+def _totals_from_logs(paths, dedupe):
+    from alma_countme.sim import logsource, tally, totals_file
+
+    counted = tally.tally_records(logsource.records(paths), dedupe=dedupe)
+    label = paths[0] if len(paths) == 1 else "%s (+%d more)" % (paths[0], len(paths) - 1)
+    return totals_file.Totals(label, "access logs", counted.totals())

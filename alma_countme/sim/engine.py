@@ -1,0 +1,235 @@
+"""Running a simulation: blocks of systems week by week, then the week's log files, then the truth.
+
+Week by week, two phases run on a pool of processes:
+
+1. every block of systems simulates the week (state kept in a temporary
+   directory between weeks) and leaves its lines, sorted, in that directory;
+2. every log file of the week (one per UTC day and service node) that belongs
+   to this shard gathers its lines from all blocks and is written.
+
+Everything a file holds is fixed by the scenario and the seed, so shards
+(``--shard K/N`` takes every N-th file) and jobs only decide who writes what.
+The first shard also writes truth.csv, summary.json, summary.txt and
+scenario.toml.
+"""
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+import socket
+import sys
+import time
+
+import numpy as np
+
+from alma_countme.sim import catalog as cat
+from alma_countme.sim import logformat, network, population, truth
+from alma_countme.sim import scenario as scenario_module
+from alma_countme.sim.errors import SimError
+from alma_countme.sim.week import (LINE_DTYPE, WeekSimulation, WeekStats, index_addresses, make_unique, output,
+                                   summarise)
+
+_CONTEXT = None  # the Run of this process (workers inherit it at fork)
+
+
+class Run:
+    """One ``countme-sim generate``: its settings and the objects every task needs."""
+
+    def __init__(self, scenario, out, fmt=None, servers=None, seed=None, shard=(1, 1), jobs=1,
+                 compress_level=None, progress=False):
+        self.scenario = scenario
+        if fmt is not None:
+            scenario["output"]["format"] = fmt
+        if servers is not None:
+            scenario["output"]["servers"] = servers
+        if seed is not None:
+            scenario["run"]["seed"] = seed
+        self.format = scenario["output"]["format"]
+        self.servers = scenario["output"]["servers"]
+        self.seed = scenario["run"]["seed"]
+        self.weeks = scenario["run"]["weeks"]
+        self.out = out
+        self.shard = shard
+        self.jobs = max(1, jobs)
+        self.compress_level = compress_level
+        self.progress = progress
+        self.catalog = cat.Catalog(scenario, self.format)
+        self.params = population.Params(scenario, self.catalog)
+        self.plan = population.Plan(scenario, self.seed)
+        self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
+        self.times = None
+
+    # ---- file names -------------------------------------------------------------------------------
+
+    def log_path(self, week, day, server):
+        start = self.plan.week_start(week) + day * population.DAY
+        name = "access-%s.log%s" % (time.strftime("%Y-%m-%d", time.gmtime(start)),
+                                    ".gz" if self.compress_level is not None else "")
+        return os.path.join(self.out, "logs", "mirror%d" % (server + 1), name)
+
+    def mine(self, week, day, server):
+        """Whether this shard writes the file of (week, day, server)."""
+        index = (week * 7 + day) * self.servers + server
+        return index % self.shard[1] == self.shard[0] - 1
+
+    def _block_files(self, week, block):
+        base = os.path.join(self.tmp, "w%d" % week, "b%d" % block)
+        return base + ".lines.npy", base + ".offsets.npy", base + ".addresses.npy"
+
+    def _state_file(self, block):
+        return os.path.join(self.tmp, "state", "b%d.npz" % block)
+
+
+def _simulate_block(task):
+    """Phase 1 task: one block's week. Returns (block, WeekStats)."""
+    run = _CONTEXT
+    week, number = task
+    block = population.Block(number, run.seed, run.params, run.catalog, run.plan)
+    state = run._state_file(number)
+    if os.path.exists(state):
+        block.load(state)
+    else:
+        block.start(run.plan.week_start(0))
+    block.begin_week(week)
+    sim = WeekSimulation(block, week, run.servers)
+    columns = sim.run()
+    nudged = make_unique(columns, run.catalog, sim.W0, sim.W1)
+    addresses = index_addresses(columns)
+    stats = summarise(sim, columns)
+    stats.nudged = nudged
+    lines, offsets = output(sim, columns)
+    lines_path, offsets_path, addresses_path = run._block_files(week, number)
+    np.save(lines_path, lines)
+    np.save(offsets_path, offsets)
+    np.save(addresses_path, network.address_table(addresses))
+    if week < run.weeks - 1:
+        block.save(state)
+    return number, stats
+
+
+def _write_file(task):
+    """Phase 2 task: one log file from every block's lines. Returns (path, lines)."""
+    run = _CONTEXT
+    week, day, server, blocks = task
+    slot = day * run.servers + server
+    parts, tables, base = [], [], 0
+    for number in range(blocks):
+        lines_path, offsets_path, addresses_path = run._block_files(week, number)
+        offsets = np.load(offsets_path)
+        if offsets[slot + 1] > offsets[slot]:
+            part = np.array(np.load(lines_path, mmap_mode="r")[offsets[slot]:offsets[slot + 1]])
+            part["addr"] += base  # index into the concatenation of the blocks' address tables
+            parts.append(part)
+            table = np.load(addresses_path)
+            tables.append(table)
+            base += len(table)
+    lines = np.concatenate(parts) if parts else np.zeros(0, LINE_DTYPE)
+    addresses = np.concatenate(tables) if tables else np.zeros((0, network.ADDRESS_WIDTH), np.uint8)
+    # Each block's part is in order already; a stable sort by time keeps blocks in number order.
+    lines = lines[np.argsort(lines["t"], kind="stable")]
+    path = run.log_path(week, day, server)
+    day_start = run.plan.week_start(week) + day * population.DAY
+    logformat.write_file(path, logformat.render(lines, addresses, run.catalog, day_start, server),
+                         run.compress_level)
+    return path, len(lines)
+
+
+@contextlib.contextmanager
+def _pool(jobs):
+    if jobs == 1:
+        yield None
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    try:
+        yield pool
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _map(pool, function, tasks):
+    if pool is None:
+        return map(function, tasks)
+    return pool.imap_unordered(function, tasks)
+
+
+def _progress_bar(run, total):
+    if not run.progress:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, unit="task", desc="countme-sim", file=sys.stderr, leave=False)
+
+
+def _make_dirs(run):
+    for directory in [run.out, os.path.join(run.out, "logs"), run.tmp, os.path.join(run.tmp, "state")] + [
+            os.path.join(run.out, "logs", "mirror%d" % (s + 1)) for s in range(run.servers)]:
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as error:
+            raise SimError("cannot create directory %s: %s" % (directory, error.strerror or error)) from None
+
+
+def generate(run):
+    """Simulate and write everything; returns (list of per-week WeekStats, lines written, files written)."""
+    global _CONTEXT
+    _make_dirs(run)
+    _CONTEXT = run
+    started = time.time()
+    weekly = []
+    written_lines = written_files = 0
+    total = sum(run.plan.blocks_by(w) for w in range(run.weeks)) + sum(
+        1 for w in range(run.weeks) for d in range(7) for s in range(run.servers) if run.mine(w, d, s))
+    bar = _progress_bar(run, total)
+    try:
+        with _pool(run.jobs) as pool:
+            for week in range(run.weeks):
+                blocks = run.plan.blocks_by(week)
+                os.makedirs(os.path.join(run.tmp, "w%d" % week), exist_ok=True)
+                stats = WeekStats(run.catalog)
+                by_block = {}
+                for number, block_stats in _map(pool, _simulate_block, [(week, b) for b in range(blocks)]):
+                    by_block[number] = block_stats
+                    if bar is not None:
+                        bar.set_description("week %d/%d: systems" % (week + 1, run.weeks))
+                        bar.update()
+                for number in sorted(by_block):
+                    stats.add(by_block[number])
+                weekly.append(stats)
+                files = [(week, d, s, blocks) for d in range(7) for s in range(run.servers) if run.mine(week, d, s)]
+                for _, count in _map(pool, _write_file, files):
+                    written_lines += count
+                    written_files += 1
+                    if bar is not None:
+                        bar.set_description("week %d/%d: logs" % (week + 1, run.weeks))
+                        bar.update()
+                shutil.rmtree(os.path.join(run.tmp, "w%d" % week), ignore_errors=True)
+        if run.shard[0] == 1:
+            _write_results(run, weekly)
+    finally:
+        if bar is not None:
+            bar.close()
+        shutil.rmtree(run.tmp, ignore_errors=True)
+        _CONTEXT = None
+    run.seconds = time.time() - started
+    return weekly, written_lines, written_files
+
+
+def _write_text(path, text):
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise SimError("cannot write %s: %s; that file is incomplete and was removed"
+                       % (path, error.strerror or error)) from None
+
+
+def _write_results(run, weekly):
+    result = truth.Truth(run, weekly)
+    _write_text(os.path.join(run.out, "truth.csv"), result.csv_text())
+    _write_text(os.path.join(run.out, "summary.json"), result.summary_json())
+    _write_text(os.path.join(run.out, "summary.txt"), truth.summary_table(result.summary()))
+    _write_text(os.path.join(run.out, "scenario.toml"), scenario_module.to_toml(run.scenario))

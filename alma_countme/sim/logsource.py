@@ -1,0 +1,67 @@
+"""Finding access logs and reading them as records or as a request stream to replay.
+
+Paths may be the directory ``countme-sim generate --out`` wrote (its ``logs/``
+is used), any directory (searched for ``*.log`` and ``*.log.gz``), or log
+files. Lines are read by :mod:`alma_countme.sim.logparse`; this module only
+orders them: files of one directory are taken in name order (generate names
+them by day, each in time order) and directories are merged by time.
+"""
+
+import heapq
+import itertools
+import os
+from urllib.parse import urlencode
+
+from alma_countme.sim import logparse
+from alma_countme.sim.errors import SimError
+from alma_countme.sim.replay import ReplayRequest
+
+LOG_SUFFIXES = (".log", ".log.gz")
+
+
+def log_files(paths):
+    """``{directory: [files in name order]}`` for the given paths; SimError when there are none."""
+    groups = {}
+    for path in paths:
+        if os.path.isdir(path):
+            root = os.path.join(path, "logs") if os.path.isdir(os.path.join(path, "logs")) else path
+            for directory, subdirs, names in os.walk(root):
+                subdirs.sort()
+                found = sorted(name for name in names if name.endswith(LOG_SUFFIXES))
+                if found:
+                    groups.setdefault(directory, []).extend(os.path.join(directory, name) for name in found)
+        elif os.path.isfile(path):
+            groups.setdefault(os.path.dirname(os.path.abspath(path)), []).append(path)
+        else:
+            raise SimError("%s: no such file or directory" % path)
+    if not groups:
+        raise SimError("no access logs (*.log, *.log.gz) under %s" % ", ".join(paths))
+    return groups
+
+
+def records(paths):
+    """Every record of every log under ``paths``, file by file."""
+    for files in log_files(paths).values():
+        for path in files:
+            yield from logparse.read_log(path)
+
+
+def _time_ordered(files):
+    return itertools.chain.from_iterable(logparse.read_log(path) for path in files)
+
+
+def replay_requests(paths):
+    """The requests of the logs under ``paths`` as one stream in time order (ReplayRequest)."""
+    streams = [_time_ordered(files) for files in log_files(paths).values()]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda record: record.time)
+    for record in merged:
+        yield as_request(record)
+
+
+def as_request(record):
+    """The request a log record stands for, as replay sends it."""
+    target = record.path
+    if record.query:
+        target += "?" + urlencode(record.query, safe="/,:")
+    return ReplayRequest(int(record.time), record.client_addr, record.method, target, record.user_agent,
+                         int(record.status))

@@ -1,0 +1,267 @@
+"""PNG charts of a simulation: systems per week by bucket, and the OS version and arch mix.
+
+Input is the simulator's summary.json (schema 1). Charts are drawn with
+matplotlib's Agg canvas (no display needed) at an exact pixel size.
+
+- ``systems-per-week.png``: on top, the true number of active systems, the
+  countme estimate (countme hits on the reference repo) and the number of
+  distinct client addresses per week; below, one panel per bucket with the
+  systems' true install-age bucket next to what countme reported.
+- ``version-arch-mix.png``: the share of active systems per OS version and
+  per arch, week by week.
+"""
+
+import json
+import os
+import tempfile
+
+from alma_countme.model import BUCKET_LABELS
+from alma_countme.sim.errors import SimError
+
+SYSTEMS_FILE = "systems-per-week.png"
+MIX_FILE = "version-arch-mix.png"
+BUCKETS = ("1", "2", "3", "4")
+MAX_SERIES = 8  # a mix chart shows the largest few and groups the rest as "other"
+BAR_WEEKS = 8  # up to this many weeks, bars read better than lines
+
+COLORS = {"truth": "#1b3a5c", "estimate": "#e07a1f", "server": "#2a9d8f", "addresses": "#8d8d8d"}
+MIX_COLORS = ("#1b3a5c", "#e07a1f", "#2a9d8f", "#c0392b", "#8e44ad", "#f1c40f", "#7f8c8d", "#16a085",
+              "#bdc3c7")
+
+
+def load_summary(path):
+    """The weeks of a summary.json (a file, or the directory generate wrote)."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "summary.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            summary = json.load(handle)
+    except OSError as error:
+        raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
+    except ValueError as error:
+        raise SimError("%s: not valid JSON: %s" % (path, error)) from None
+    if not isinstance(summary, dict) or summary.get("schema") != 1:
+        raise SimError("%s: not a countme-sim summary (expected \"schema\": 1)" % path)
+    weeks = summary.get("weeks")
+    if not isinstance(weeks, list) or not weeks:
+        raise SimError("%s: no weeks to plot" % path)
+    needed = ("week_start", "active_systems", "true_age_buckets", "countme_estimate_by_bucket",
+              "distinct_addresses", "versions", "arches")
+    for index, week in enumerate(weeks):
+        missing = [key for key in needed if key not in week]
+        if missing:
+            raise SimError("%s: weeks[%d] lacks %s" % (path, index, ", ".join(missing)))
+    return summary
+
+
+def server_estimates(totals_rows, reference_repo):
+    """``{week_start: {bucket: hits}}`` of a server's totals on the reference repo.
+
+    The repo matches by its tag, which is the repo id in AlmaLinux logs
+    (``baseos``) and ``almalinux-baseos-<major>`` style in Fedora-format logs.
+    """
+    result = {}
+    for key, hits in totals_rows.items():
+        tag = key.repo_tag
+        if key.sys_age < 1 or not (tag == reference_repo or "-%s-" % reference_repo in "-%s-" % tag):
+            continue
+        per_week = result.setdefault(key.week_start, dict.fromkeys(BUCKETS, 0))
+        per_week[str(key.sys_age)] = per_week.get(str(key.sys_age), 0) + hits
+    return result
+
+
+def _figure(width, height, dpi):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _save(figure, path, dpi):
+    """Write the PNG atomically: a reader never sees half a file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".plot-", suffix=".png", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            figure.savefig(stream, format="png", dpi=dpi)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def _week_axis(axis, labels):
+    """Week-start labels on the x axis, thinned to about ten."""
+    step = max(1, (len(labels) + 9) // 10)
+    positions = list(range(0, len(labels), step))
+    axis.set_xticks(positions)
+    axis.set_xticklabels([labels[i] for i in positions], rotation=30, ha="right", fontsize=8)
+    axis.set_xlim(-0.6, len(labels) - 0.4)
+
+
+def _series(axis, series, bars):
+    """Draw ``[(label, values, color, style)]`` as grouped bars or as lines."""
+    count = len(series)
+    width = 0.8 / max(count, 1)
+    for index, (label, values, color, style) in enumerate(series):
+        xs = range(len(values))
+        if bars:
+            offset = (index - (count - 1) / 2.0) * width
+            axis.bar([x + offset for x in xs], values, width=width, label=label, color=color,
+                     alpha=0.55 if style == "dashed" else 0.9)
+        else:
+            axis.plot(list(xs), values, label=label, color=color, marker="o", markersize=3,
+                      linestyle="--" if style == "dashed" else "-", linewidth=1.8)
+
+
+def _shade_incomplete(axis, weeks):
+    for index, week in enumerate(weeks):
+        if not week.get("complete", True):
+            axis.axvspan(index - 0.5, index + 0.5, color="#000000", alpha=0.06, linewidth=0)
+
+
+def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, title=None):
+    weeks = summary["weeks"]
+    labels = [week["week_start"] for week in weeks]
+    bars = len(weeks) <= BAR_WEEKS
+    figure = _figure(width, height, dpi)
+    grid = figure.add_gridspec(2, 4, height_ratios=(1.25, 1), hspace=0.62, wspace=0.28,
+                               left=0.06, right=0.985, top=0.9, bottom=0.1)
+    figure.suptitle(title or "Systems per week: truth, countme estimate, distinct addresses",
+                    fontsize=14, fontweight="bold")
+
+    top = figure.add_subplot(grid[0, :])
+    series = [
+        ("true active systems", [week["active_systems"] for week in weeks], COLORS["truth"], "solid"),
+        ("countme estimate (reference repo, all buckets)",
+         [sum(week["countme_estimate_by_bucket"].get(b, 0) for b in BUCKETS) for week in weeks],
+         COLORS["estimate"], "solid"),
+    ]
+    if server is not None:
+        series.append(("server's countme totals (reference repo)",
+                       [sum(server.get(label, {}).values()) for label in labels], COLORS["server"], "solid"))
+    series.append(("distinct client addresses", [week["distinct_addresses"] for week in weeks],
+                   COLORS["addresses"], "dashed"))
+    _series(top, series, bars)
+    _shade_incomplete(top, weeks)
+    top.set_ylabel("systems")
+    top.set_ylim(bottom=0)
+    top.grid(axis="y", alpha=0.3)
+    top.legend(loc="lower left", fontsize=9, ncol=len(series), frameon=False, bbox_to_anchor=(0, 1.0))
+    _week_axis(top, labels)
+    _thousands(top)
+
+    for column, bucket in enumerate(BUCKETS):
+        axis = figure.add_subplot(grid[1, column])
+        per_bucket = [
+            ("true install age", [week["true_age_buckets"].get(bucket, 0) for week in weeks], COLORS["truth"],
+             "solid"),
+            ("countme estimate", [week["countme_estimate_by_bucket"].get(bucket, 0) for week in weeks],
+             COLORS["estimate"], "solid"),
+        ]
+        if server is not None:
+            per_bucket.append(("server", [server.get(label, {}).get(bucket, 0) for label in labels],
+                               COLORS["server"], "solid"))
+        _series(axis, per_bucket, bars)
+        _shade_incomplete(axis, weeks)
+        axis.set_title("bucket %s: %s" % (bucket, BUCKET_LABELS[int(bucket)]), fontsize=10)
+        axis.set_ylim(bottom=0)
+        axis.grid(axis="y", alpha=0.3)
+        _week_axis(axis, labels)
+        _thousands(axis)
+        if column == 0:
+            axis.set_ylabel("systems")
+            first = axis
+    # One legend for the four bucket panels, between them and the top panel.
+    handles, names = first.get_legend_handles_labels()
+    figure.legend(handles, names, loc="lower center", ncol=len(names), fontsize=9, frameon=False,
+                  bbox_to_anchor=(0.5, first.get_position().y1 + 0.035))
+    if any(not week.get("complete", True) for week in weeks):
+        figure.text(0.99, 0.01, "shaded: incomplete week", ha="right", fontsize=8, color="#555555")
+    return _save(figure, path, dpi)
+
+
+def _thousands(axis):
+    from matplotlib.ticker import FuncFormatter
+
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: "{:,.0f}".format(value)))
+
+
+def _shares(weeks, field):
+    """Per-week shares (percent) of the largest series of ``field``, the rest as "other"."""
+    totals = {}
+    for week in weeks:
+        for name, count in week[field].items():
+            totals[name] = totals.get(name, 0) + count
+    ranked = sorted(totals, key=lambda name: (-totals[name], _natural(name)))
+    kept = sorted(ranked[:MAX_SERIES], key=_natural) if len(ranked) > MAX_SERIES + 1 else sorted(ranked,
+                                                                                                 key=_natural)
+    shares = []
+    for name in kept:
+        shares.append((name, [_percent(week[field].get(name, 0), week[field]) for week in weeks]))
+    if len(kept) < len(ranked):
+        rest = [sum(count for name, count in week[field].items() if name not in kept) for week in weeks]
+        shares.append(("other", [_percent(count, week[field]) for count, week in zip(rest, weeks)]))
+    return shares
+
+
+def _natural(name):
+    parts = []
+    for piece in str(name).replace("-", ".").split("."):
+        parts.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece))
+    return parts
+
+
+def _percent(count, counts):
+    total = sum(counts.values())
+    return 100.0 * count / total if total else 0.0
+
+
+def _stacked(axis, weeks, shares, title):
+    labels = [week["week_start"] for week in weeks]
+    bottoms = [0.0] * len(weeks)
+    for index, (name, values) in enumerate(shares):
+        color = MIX_COLORS[index % len(MIX_COLORS)] if name != "other" else "#d0d0d0"
+        axis.bar(range(len(weeks)), values, bottom=bottoms, width=0.85, label=name, color=color,
+                 edgecolor="white", linewidth=0.4)
+        bottoms = [b + v for b, v in zip(bottoms, values)]
+    axis.set_ylim(0, 100)
+    axis.set_ylabel("share of active systems (%)")
+    axis.set_title(title, fontsize=12)
+    handles, names = axis.get_legend_handles_labels()
+    # Listed top to bottom as the bars stack.
+    axis.legend(handles[::-1], names[::-1], loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=9,
+                frameon=False)
+    _week_axis(axis, labels)
+
+
+def plot_mix(summary, path, width=1400, height=900, dpi=100, title=None):
+    weeks = summary["weeks"]
+    figure = _figure(width, height, dpi)
+    figure.suptitle(title or "Active systems by OS version and by arch", fontsize=14, fontweight="bold")
+    grid = figure.add_gridspec(2, 1, hspace=0.45, left=0.07, right=0.86, top=0.9, bottom=0.1)
+    _stacked(figure.add_subplot(grid[0]), weeks, _shares(weeks, "versions"), "OS version")
+    _stacked(figure.add_subplot(grid[1]), weeks, _shares(weeks, "arches"), "Architecture")
+    return _save(figure, path, dpi)
+
+
+def plot_all(summary, out_dir, width=1400, height=900, dpi=100, server=None):
+    """Both charts into ``out_dir``; returns their paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    return [
+        plot_systems(summary, os.path.join(out_dir, SYSTEMS_FILE), width, height, dpi, server=server),
+        plot_mix(summary, os.path.join(out_dir, MIX_FILE), width, height, dpi),
+    ]
+
+
+def png_size(path):
+    """``(width, height)`` from a PNG's IHDR chunk; raises SimError when it is not a PNG."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        raise SimError("%s: not a PNG file" % path)
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")

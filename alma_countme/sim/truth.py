@@ -1,0 +1,162 @@
+"""The ground truth of a run: truth.csv in mirrors-countme's totals format, and the weekly summary.
+
+truth.csv holds, for each complete week, what a correct pipeline finds in the
+logs: the countme rows (sys_age 1..4) and, as countme-totals also writes them,
+the unique-address rows (sys_age -1: per day, the distinct (address, OS fields,
+repo) of the counted lines, summed over the week's seven days). "Complete"
+follows mirrors-countme: from the week of the first counted line up to, not
+including, the week of the last one's time minus 600 seconds.
+"""
+
+import csv
+import datetime
+import io
+import json
+
+from alma_countme import model
+from alma_countme.sim import catalog as cat
+from alma_countme.sim import scenario as scenario_module
+from alma_countme.sim import vstep
+
+TOTALS_HEADER = ("week_start", "week_end", "hits", "os_name", "os_version", "os_variant", "os_arch",
+                 "sys_age", "repo_tag", "repo_arch")
+LOG_JITTER_WINDOW = 600  # mirrors-countme: seconds a week stays provisional after it ends
+FIRST_COUNTED_WEEK = 2614  # mirrors-countme: countme data before Mon 2020-02-10 is not counted
+UNIQUE_AGE = -1
+SCHEMA = 1
+BUCKETS = [str(b) for b in range(1, vstep.BUCKET_COUNT + 1)]
+
+
+def week_dates(weeknum):
+    """(week_start, week_end) as mirrors-countme writes them: the Monday and the Sunday."""
+    monday = datetime.date(1970, 1, 1) + datetime.timedelta(seconds=model.OFFSET + weeknum * model.WINDOW)
+    return monday.isoformat(), (monday + datetime.timedelta(days=6)).isoformat()
+
+
+def complete_weeks(span, first_week):
+    """mirrors-countme's complete weeks for lines spanning ``span`` (first, last time)."""
+    if span[0] > span[1]:
+        return range(0)
+    start = max(model.window_index(span[0]), first_week)
+    provisional = max(model.window_index(span[1] - LOG_JITTER_WINDOW), first_week)
+    return range(start, provisional)
+
+
+class Truth:
+    """Truth rows and summary of a run, from its weekly stats."""
+
+    def __init__(self, run, weekly):
+        self.run = run
+        self.weekly = weekly
+        self.weeknums = [model.window_index(run.plan.week_start(w)) for w in range(len(weekly))]
+        countme_span = [min(s.countme_span[0] for s in weekly), max(s.countme_span[1] for s in weekly)]
+        unique_span = [min(s.unique_span[0] for s in weekly), max(s.unique_span[1] for s in weekly)]
+        self.countme_complete = complete_weeks(countme_span, FIRST_COUNTED_WEEK)
+        self.unique_complete = complete_weeks(unique_span, 0)
+
+    def rows(self):
+        """Truth rows, sorted: (week_start, week_end, hits, os_name, os_version, os_variant, os_arch,
+        sys_age, repo_tag, repo_arch)."""
+        c = self.run.catalog
+        totals = {}
+        for weeknum, stats in zip(self.weeknums, self.weekly):
+            start, end = week_dates(weeknum)
+            if weeknum in self.countme_complete:
+                for fields, age, repo in zip(*stats.truth.nonzero()):
+                    key = (start, end) + c.agent_fields[fields] + (int(age),) + c.repo_pairs[repo]
+                    totals[key] = totals.get(key, 0) + int(stats.truth[fields, age, repo])
+            if weeknum in self.unique_complete:
+                for fields, repo in zip(*stats.unique.nonzero()):
+                    key = (start, end) + c.agent_fields[fields] + (UNIQUE_AGE,) + c.repo_pairs[repo]
+                    totals[key] = totals.get(key, 0) + int(stats.unique[fields, repo])
+        rows = [key[:2] + (hits,) + key[2:] for key, hits in totals.items()]
+        rows.sort(key=lambda row: (row[0], row[7] < 0, row[3:7], row[7], row[8:]))
+        return rows
+
+    def csv_text(self):
+        # csv's default dialect, as countme-totals writes its dump (\r\n line ends).
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(TOTALS_HEADER)
+        writer.writerows(self.rows())
+        return buffer.getvalue()
+
+    def summary(self):
+        run, c = self.run, self.run.catalog
+        weeks = []
+        for weeknum, stats in zip(self.weeknums, self.weekly):
+            start, end = week_dates(weeknum)
+            weeks.append({
+                "week_start": start,
+                "week_end": end,
+                "complete": weeknum in self.countme_complete,
+                "active_systems": int(stats.active),
+                "true_age_buckets": _buckets(stats.true_age),
+                "countme_hits": int(stats.hits_by_bucket.sum()),
+                "countme_hits_by_bucket": _buckets(stats.hits_by_bucket),
+                "countme_estimate_by_bucket": _buckets(stats.estimate_by_bucket),
+                "distinct_addresses": int(stats.addresses),
+                "requests": int(stats.requests),
+                "lines": int(stats.lines),
+                "versions": {c.versions[i]: int(n) for i, n in enumerate(stats.versions) if n},
+                "arches": {cat.ARCHES[i]: int(n) for i, n in enumerate(stats.arches) if n},
+                "active_by_class": {name: int(n) for name, n in zip(cat.CLASSES, stats.active_by_class)},
+                "active_by_behaviour": {name: int(n) for name, n in zip(cat.BEHAVIOURS, stats.active_by_behaviour)},
+                "distinct_libdnf_addresses": int(stats.libdnf_addresses),
+                "countme_flags_sent": int(stats.flags_sent),
+                "retried_requests": int(stats.retries),
+                "other_client_lines": int(stats.noise),
+                "unique_rows_complete": weeknum in self.unique_complete,
+                "countme_lines_moved": int(stats.nudged),
+            })
+        return {
+            "schema": SCHEMA,
+            "seed": run.seed,
+            "format": run.format,
+            "servers": run.servers,
+            "reference_repo": "baseos",
+            "scenario": scenario_module.to_json(run.scenario),
+            "weeks": weeks,
+        }
+
+    def summary_json(self):
+        return json.dumps(self.summary(), indent=1, sort_keys=False) + "\n"
+
+
+def _buckets(counts):
+    return {bucket: int(counts[int(bucket)]) for bucket in BUCKETS}
+
+
+def summary_table(summary):
+    """summary.json as a readable table, one column per week."""
+    weeks = summary["weeks"]
+    rows = [
+        ("week (Monday)", [w["week_start"] for w in weeks]),
+        ("complete (mirrors-countme)", ["yes" if w["complete"] else "no" for w in weeks]),
+        ("active systems (truth)", [w["active_systems"] for w in weeks]),
+    ]
+    for b in BUCKETS:
+        rows.append(("  truth, age bucket %s" % b, [w["true_age_buckets"][b] for w in weeks]))
+    rows.append(("countme estimate (%s hits)" % summary.get("reference_repo", "baseos"),
+                 [sum(w["countme_estimate_by_bucket"].values()) for w in weeks]))
+    for b in BUCKETS:
+        rows.append(("  estimate, bucket %s" % b, [w["countme_estimate_by_bucket"][b] for w in weeks]))
+    rows += [
+        ("countme hits, all repos", [w["countme_hits"] for w in weeks]),
+        ("distinct client addresses", [w["distinct_addresses"] for w in weeks]),
+        ("requests from systems", [w["requests"] for w in weeks]),
+        ("log lines", [w["lines"] for w in weeks]),
+    ]
+    label_width = max(len(label) for label, _ in rows)
+    cells = [[_cell(v) for v in values] for _, values in rows]
+    width = max(len(cell) for row in cells for cell in row)
+    lines = ["countme-sim summary: seed %s, format %s, %d server%s" % (
+        summary["seed"], summary["format"], summary["servers"], "" if summary["servers"] == 1 else "s"), ""]
+    for (label, _), row in zip(rows, cells):
+        lines.append(("%-*s  %s" % (label_width, label, "  ".join(cell.rjust(width) for cell in row))).rstrip())
+    lines += ["", "The estimate counts one repo's countme hits; mirrors-countme holds the last week back."]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value):
+    return "{:,}".format(value) if isinstance(value, int) else str(value)

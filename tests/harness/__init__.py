@@ -1,0 +1,47 @@
+"""A harness that drives the real dnf/libdnf against a local mirror service.
+
+Modules, one job each:
+
+- :mod:`harness.repo`: a tiny rpm-md repository (rpmbuild + createrepo_c);
+- :mod:`harness.server`: the mirrorlist/metalink HTTP server on 127.0.0.1 that logs
+  every request in Combined Log Format;
+- :mod:`harness.sandbox`: an ``--installroot`` with its own dnf.conf, repo files,
+  os-release and machine-id;
+- :mod:`harness.dnfrun`: runs the system dnf in a sandbox at a fake time.
+
+It imports nothing from pytest, so tools (``tools/countme-demo``) use it too.
+:func:`missing_requirements` says what this machine lacks for it.
+"""
+
+import functools
+import os
+import shutil
+import subprocess
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+DNF_SCRIPT = "/usr/bin/dnf"
+TOOLS = ("faketime", "createrepo_c", "rpmbuild", "unshare", "setpriv")
+
+
+def missing_requirements():
+    """Human-readable reasons this machine cannot drive real dnf here; empty when it can."""
+    missing = []
+    if os.geteuid() != 0:
+        missing.append("not root (libdnf only counts, and dnf only writes an installroot, as root)")
+    if not _system_dnf_works():
+        missing.append("no system dnf (%s cannot import dnf, or %s is missing)" % (SYSTEM_PYTHON, DNF_SCRIPT))
+    for tool in TOOLS:
+        if shutil.which(tool) is None:
+            missing.append("%s not found on PATH" % tool)
+    return missing
+
+
+@functools.lru_cache(maxsize=None)
+def _system_dnf_works():
+    if not (os.access(SYSTEM_PYTHON, os.X_OK) and os.path.exists(DNF_SCRIPT)):
+        return False
+    probe = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import dnf, libdnf"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    )
+    return probe.returncode == 0

@@ -1,0 +1,149 @@
+"""Run the system dnf (Debian's python3-dnf, libdnf 0.69) in a sandbox, at a fake time.
+
+Why each wrapper is there:
+
+- ``--refresh``: dnf only asks the mirror service when a repo's metadata has
+  expired (``makecache`` refreshes anyway; ``list``, ``install`` and others use
+  the cache), and libdnf judges that by ``time(NULL) - mtime(primary.xml)``.
+  Under a fake clock with real file mtimes that age is meaningless (negative
+  when the fake date is before the real one), so even ``metadata_expire=0``
+  makes no request: seen with ``dnf list`` on libdnf 0.69. ``--refresh`` marks
+  every repo expired, so each run makes exactly one metalink/mirrorlist
+  request per countable repo, whatever the command. ``refresh=False`` turns
+  it off for tests of the cache itself.
+- ``faketime -f "@YYYY-MM-DD HH:MM:SS"`` with ``TZ=UTC``: libfaketime moves
+  ``time()`` (libdnf) and ``time.time()`` (dnf) to ``at``, letting the clock run
+  from there; ``NO_FAKE_STAT=1`` keeps file mtimes real.
+- ``unshare --mount`` with bind mounts, only for the child: libdnf reads the
+  HOST's /etc/os-release for its User-Agent, so ``os_release=`` overlays that
+  file in a private mount namespace; the host file is never touched. A run as
+  another ``user`` also sees the root through a bind mount at a world-readable
+  path, because pytest's tmp_path is private to root.
+"""
+
+import collections
+import contextlib
+import os
+import pwd
+import shlex
+import subprocess
+import tempfile
+import time
+
+from . import DNF_SCRIPT, SYSTEM_PYTHON
+
+Completed = collections.namedtuple("Completed", "returncode stdout stderr argv")
+
+# Environment of the parent that must not reach the system Python running dnf.
+_DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "LD_PRELOAD", "FAKETIME")
+
+
+class DnfFailed(AssertionError):
+    """dnf exited non-zero while ``check`` was set; the message holds its output."""
+
+    def __init__(self, completed):
+        self.completed = completed
+        super().__init__(
+            "dnf exited %d\nargv: %s\n--- stdout ---\n%s\n--- stderr ---\n%s"
+            % (completed.returncode, " ".join(shlex.quote(a) for a in completed.argv),
+               completed.stdout, completed.stderr)
+        )
+
+
+def faketime_spec(at):
+    """libfaketime's start-at format for epoch seconds ``at`` (read as UTC)."""
+    return "@" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(at)))
+
+
+def dnf_argv(sandbox, args, root=None, refresh=True):
+    """The dnf command line for ``args`` in ``sandbox`` (its root seen at ``root``)."""
+    root = root or sandbox.root
+    argv = [
+        SYSTEM_PYTHON, DNF_SCRIPT,
+        "--installroot=%s" % root,
+        "--config=%s" % os.path.join(root, "etc/dnf/dnf.conf"),
+        "--releasever=%s" % sandbox.releasever,
+        "--assumeyes",
+    ]
+    if sandbox.plugin_dirs:
+        argv.append("--setopt=pluginpath=%s" % ",".join(sandbox.plugin_dirs))
+    if root != sandbox.root:
+        # dnf.conf names the plugin config directory by its host path, which a
+        # user cannot reach; give the mounted one.
+        argv.append("--setopt=pluginconfpath=%s" % os.path.join(root, "etc/dnf/plugins"))
+    if refresh:
+        argv.append("--refresh")
+    return argv + list(args)
+
+
+def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, timeout=120,
+            os_release=None, refresh=True, server=None):
+    """Run dnf ``args`` (default ``makecache``) in ``sandbox``; returns a Completed.
+
+    ``at``: fake epoch time; ``user``: a user name to run as (not root);
+    ``env``: extra environment; ``os_release``: text libdnf reads as the host's
+    /etc/os-release for this run; ``refresh=False`` leaves metadata expiry to
+    dnf; ``server``: a MirrorServer that logs this run's requests at ``at``.
+    Raises DnfFailed on a non-zero exit when ``check`` is true.
+    """
+    if isinstance(args, str):
+        args = shlex.split(args)
+    args = list(args) if args else ["makecache"]
+    child_env = {key: value for key, value in os.environ.items() if key not in _DROPPED_ENV}
+    child_env.update({"LC_ALL": "C.UTF-8", "TZ": "UTC"})
+
+    with contextlib.ExitStack() as stack:
+        mounts = []
+        root = sandbox.root
+        if os_release is not None:
+            fd, release_file = tempfile.mkstemp(prefix="os-release-", dir=sandbox.base)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(os_release)
+            os.chmod(release_file, 0o644)
+            stack.callback(os.unlink, release_file)
+            mounts.append((release_file, "/etc/os-release"))
+        prefix = []
+        if user is not None:
+            account = pwd.getpwnam(user)
+            root = stack.enter_context(_public_mountpoint())
+            mounts.append((sandbox.root, root))
+            prefix += ["setpriv", "--reuid=%d" % account.pw_uid, "--regid=%d" % account.pw_gid,
+                       "--init-groups"]
+            child_env.update({"HOME": root, "USER": user, "LOGNAME": user})
+        if at is not None:
+            prefix += ["faketime", "-f", faketime_spec(at)]
+            child_env.update({"NO_FAKE_STAT": "1"})
+        argv = _with_mounts(mounts) + prefix + dnf_argv(sandbox, args, root=root, refresh=refresh)
+        child_env.update(env or {})
+        if server is not None and at is not None:
+            stack.enter_context(server.faking_time(at))
+        result = subprocess.run(
+            argv, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout, check=False,
+        )
+    completed = Completed(result.returncode, result.stdout, result.stderr, argv)
+    if check and completed.returncode != 0:
+        raise DnfFailed(completed)
+    return completed
+
+
+def _with_mounts(mounts):
+    """A command prefix that runs the rest in a private mount namespace with ``mounts`` bound."""
+    if not mounts:
+        return []
+    script = "set -e; " + "; ".join(
+        'mount --bind "$%d" "$%d"' % (2 * i + 1, 2 * i + 2) for i in range(len(mounts))
+    ) + '; shift %d; exec "$@"' % (2 * len(mounts))
+    flat = [path for pair in mounts for path in pair]
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + flat
+
+
+@contextlib.contextmanager
+def _public_mountpoint():
+    """An empty directory any user can reach, removed afterwards."""
+    path = tempfile.mkdtemp(prefix="countme-sandbox-")
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        os.rmdir(path)  # never rmtree: the root was mounted here

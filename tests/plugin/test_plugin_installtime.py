@@ -1,0 +1,112 @@
+"""alma_countme.installtime: machine-id validity, the rpm database's install time, the epoch."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from plugintools import THURSDAY, WEEK
+
+from alma_countme import installtime, model
+from alma_countme.settings import SOURCE_MACHINE_ID, SOURCE_NONE, SOURCE_RPMDB
+
+MACHINE_ID = "0123456789abcdef0123456789abcdef\n"
+
+
+def write_machine_id(root, content, mtime=None):
+    path = root / "etc" / "machine-id"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    if mtime is not None:
+        os.utime(str(path), (mtime, mtime))
+    return path
+
+
+def test_valid_machine_id(tmp_path):
+    write_machine_id(tmp_path, MACHINE_ID, THURSDAY - 10 * WEEK)
+    found = installtime.machine_id(str(tmp_path), THURSDAY)
+    path = str(tmp_path / "etc/machine-id")
+    expected = installtime.MachineId(path, True, THURSDAY - 10 * WEEK, None, False)
+    assert found == expected
+
+
+@pytest.mark.parametrize("content,words", [
+    (None, "does not exist"), ("", "is empty"), ("\n", "is empty"),
+    ("uninitialized\n", "'uninitialized'"),
+])
+def test_machine_id_without_an_install_time(tmp_path, content, words):
+    if content is not None:
+        write_machine_id(tmp_path, content, THURSDAY - WEEK)
+    found = installtime.machine_id(str(tmp_path), THURSDAY)
+    assert not found.valid and not found.in_future
+    assert words in found.problem and str(tmp_path / "etc/machine-id") in found.problem
+
+
+def test_machine_id_in_the_future_is_not_valid(tmp_path):
+    write_machine_id(tmp_path, MACHINE_ID, THURSDAY + 3600)
+    found = installtime.machine_id(str(tmp_path), THURSDAY)
+    assert (found.valid, found.in_future) == (False, True)
+    assert "future" in found.problem
+
+
+def test_machine_id_that_is_a_directory(tmp_path):
+    (tmp_path / "etc" / "machine-id").mkdir(parents=True)
+    found = installtime.machine_id(str(tmp_path), THURSDAY)
+    assert not found.valid and "cannot read" in found.problem
+
+
+def test_install_time_from_machine_id_is_monday_aligned(tmp_path):
+    mtime = THURSDAY - 30 * WEEK
+    write_machine_id(tmp_path, MACHINE_ID, mtime)
+    found = installtime.install_time(SOURCE_MACHINE_ID, str(tmp_path), str(tmp_path), THURSDAY)
+    assert (found.source, found.time, found.epoch) == (SOURCE_MACHINE_ID, mtime, model.monday_epoch(mtime))
+    assert model.weeks_between(found.epoch, model.window_start(THURSDAY)) == 30
+
+
+def test_install_time_none_leaves_it_to_libdnf(tmp_path):
+    write_machine_id(tmp_path, MACHINE_ID, THURSDAY - WEEK)
+    found = installtime.install_time(SOURCE_NONE, str(tmp_path), str(tmp_path), THURSDAY)
+    assert found.epoch is None and "none" in found.problem
+
+
+def test_unknown_source_raises(tmp_path):
+    with pytest.raises(ValueError):
+        installtime.install_time("banana", str(tmp_path), str(tmp_path), THURSDAY)
+
+
+def test_no_rpm_database_is_reported_and_none_is_created(tmp_path):
+    when, problem = installtime.query_rpmdb_install_time(str(tmp_path))
+    assert when is None and "no rpm database" in problem
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_rpmdb_value_is_kept_and_not_queried_again(tmp_path, mocker):
+    query = mocker.patch.object(installtime, "query_rpmdb_install_time",
+                                return_value=(THURSDAY - 50 * WEEK, None))
+    found = installtime.install_time(SOURCE_RPMDB, str(tmp_path), str(tmp_path), THURSDAY, may_write=True)
+    assert (found.source, found.time) == (SOURCE_RPMDB, THURSDAY - 50 * WEEK)
+    assert installtime.read_rpmdb_cache(str(tmp_path)) == THURSDAY - 50 * WEEK
+    again = installtime.install_time(SOURCE_RPMDB, str(tmp_path), str(tmp_path), THURSDAY, may_write=True)
+    assert again == found and query.call_count == 1
+
+
+def test_rpmdb_time_in_the_future_is_flagged(tmp_path):
+    installtime.write_rpmdb_cache(str(tmp_path), THURSDAY + WEEK)
+    found = installtime.install_time(SOURCE_RPMDB, str(tmp_path), str(tmp_path), THURSDAY)
+    assert found.epoch is None and found.in_future and "future" in found.problem
+
+
+@pytest.mark.rpmbuild
+@pytest.mark.skipif(shutil.which("rpmbuild") is None or shutil.which("faketime") is None,
+                    reason="needs rpmbuild (for a package) and faketime (for its install time)")
+def test_rpmdb_install_time_is_the_oldest_package(tmp_path):
+    import harness.repo
+
+    root = tmp_path / "root"
+    installed_at = "2025-01-02 03:04:05"  # 1735787045
+    subprocess.run(
+        ["faketime", "-f", "@" + installed_at, "rpm", "--root", str(root), "-i", "--justdb", "--nodeps",
+         "--noscripts", harness.repo.probe_rpm()],
+        check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, TZ="UTC"),
+    )
+    assert installtime.query_rpmdb_install_time(str(root)) == (1735787045, None)

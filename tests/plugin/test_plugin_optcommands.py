@@ -1,0 +1,153 @@
+"""alma_countme.optcommands: opt-out / opt-in, idempotent, and undoing exactly what was done."""
+
+import os
+import stat
+
+import pytest
+
+from alma_countme import optcommands, status
+from alma_countme.optout import EVERYTHING, NOT_OPTED_OUT, OptOut, read_state, state_path
+
+BASEOS = (
+    b"[baseos]\r\n"
+    b"name=AlmaLinux $releasever - BaseOS\r\n"
+    b"mirrorlist=https://mirrors.almalinux.org/mirrorlist/$releasever/baseos\r\n"
+    b"countme = 1\r\n"
+    b"\r\n"
+    b"[baseos-source]\r\n"
+    b"name=src\r\n"
+)
+APPSTREAM = b"# no countme line: it comes from dnf.conf\n[appstream]\nname=AppStream\nmirrorlist=x"
+
+
+@pytest.fixture
+def root(tmp_path):
+    (tmp_path / "etc/yum.repos.d").mkdir(parents=True)
+    (tmp_path / "etc/dnf").mkdir()
+    return tmp_path
+
+
+def facts(path, repo_id, countme=True, countme_from=status.FROM_REPO_FILE):
+    return status.RepoFacts(repo_id, repo_id, True, False, countme, countme_from, str(path), None, "x", ())
+
+
+@pytest.fixture
+def repos(root):
+    baseos = root / "etc/yum.repos.d/almalinux-baseos.repo"
+    baseos.write_bytes(BASEOS)
+    os.chmod(str(baseos), 0o640)
+    os.chown(str(baseos), 1234, 5678)
+    appstream = root / "etc/yum.repos.d/almalinux-appstream.repo"
+    appstream.write_bytes(APPSTREAM)
+    return [facts(baseos, "baseos"), facts(baseos, "baseos-source", countme=False),
+            facts(appstream, "appstream", countme_from=status.FROM_MAIN_CONFIG)]
+
+
+def file_state(path):
+    info = os.stat(path)
+    with open(path, "rb") as handle:
+        return handle.read(), stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid
+
+
+def test_opt_out_everything_then_in(root):
+    out = optcommands.opt_out(str(root), [])
+    assert out.changed and out.errors == [] and out.state == EVERYTHING
+    assert "every repository" in out.messages[0] and state_path(str(root)) in out.messages[0]
+    assert read_state(state_path(str(root)))[0] == EVERYTHING
+    again = optcommands.opt_out(str(root), [])
+    assert not again.changed and "Already opted out" in again.messages[0]
+    back = optcommands.opt_in(str(root))
+    assert back.changed and not os.path.exists(state_path(str(root)))
+    assert not optcommands.opt_in(str(root)).changed
+
+
+def test_opt_out_some_repos(root):
+    out = optcommands.opt_out(str(root), [], scope=["crb", "appstream"])
+    assert out.state == OptOut(False, ("appstream", "crb"), ())
+    recorded = state_path(str(root))
+    assert out.messages == ["Opted out of countme for crb, appstream (recorded in %s)." % recorded]
+    again = optcommands.opt_out(str(root), [], scope=["crb", "extras"])
+    assert again.state.repos == ("appstream", "crb", "extras")
+    assert "Already opted out of countme for crb." in again.messages
+    back = optcommands.opt_in(str(root), scope=["crb"])
+    assert back.state.repos == ("appstream", "extras")
+
+
+def test_opt_in_one_repo_while_everything_is_opted_out_is_an_error(root):
+    optcommands.opt_out(str(root), [])
+    back = optcommands.opt_in(str(root), scope=["baseos"])
+    assert back.errors and "without --repo" in back.errors[0]
+    assert read_state(state_path(str(root)))[0] == EVERYTHING
+
+
+def test_repo_files_round_trip_is_byte_identical(root, repos):
+    paths = sorted(set(repo.repofile for repo in repos))
+    before = {path: file_state(path) for path in paths}
+    out = optcommands.opt_out(str(root), repos, repo_files=True)
+    assert out.errors == []
+    baseos, appstream = repos[0].repofile, repos[2].repofile
+    assert file_state(baseos)[0] == BASEOS.replace(b"countme = 1", b"countme = 0")
+    assert file_state(baseos)[1:] == (0o640, 1234, 5678)
+    assert file_state(appstream)[0] == APPSTREAM.replace(b"[appstream]\n", b"[appstream]\ncountme=0\n")
+    assert "Set countme = 0 at %s:4 [baseos] (was: countme = 1)." % baseos in out.messages
+    assert "Added countme=0 at %s:3 [appstream]." % appstream in out.messages
+    assert len(read_state(state_path(str(root)))[0].edits) == 2
+
+    again = optcommands.opt_out(str(root), repos, repo_files=True)
+    assert not again.changed and "repo files unchanged" in again.messages[-1]
+
+    back = optcommands.opt_in(str(root))
+    assert back.errors == []
+    assert {path: file_state(path) for path in paths} == before
+    assert not os.path.exists(state_path(str(root)))
+
+
+def test_opt_in_one_repo_undoes_only_its_edits(root, repos):
+    optcommands.opt_out(str(root), repos, scope=["baseos", "appstream"], repo_files=True)
+    back = optcommands.opt_in(str(root), scope=["appstream"])
+    assert back.errors == []
+    assert file_state(repos[2].repofile)[0] == APPSTREAM
+    assert b"countme = 0" in file_state(repos[0].repofile)[0]
+    state = read_state(state_path(str(root)))[0]
+    assert state.repos == ("baseos",) and [edit.section for edit in state.edits] == ["baseos"]
+    optcommands.opt_in(str(root), scope=["baseos"])
+    assert file_state(repos[0].repofile)[0] == BASEOS
+    assert not os.path.exists(state_path(str(root)))
+
+
+def test_a_line_changed_after_opt_out_is_reported_and_stays_recorded(root, repos):
+    optcommands.opt_out(str(root), repos[:1], repo_files=True)
+    path = repos[0].repofile
+    with open(path, "rb") as handle:
+        data = handle.read()
+    with open(path, "wb") as handle:
+        handle.write(data.replace(b"countme = 0", b"countme=no"))
+    back = optcommands.opt_in(str(root))
+    assert len(back.errors) == 1 and "%s:4" % path in back.errors[0] and "countme = 1" in back.errors[0]
+    state = read_state(state_path(str(root)))[0]
+    assert (state.all, state.repos, len(state.edits)) == (False, (), 1)
+
+
+def test_unreadable_repo_file_is_an_error_but_the_opt_out_stands(root, repos):
+    broken = facts(root / "etc/yum.repos.d", "broken")
+    out = optcommands.opt_out(str(root), [broken], repo_files=True)
+    assert out.state.all and len(out.errors) == 1 and "Cannot read" in out.errors[0]
+    assert read_state(state_path(str(root)))[0].all
+
+
+def test_unwritable_repo_file_leaves_no_record(root, repos, mocker):
+    mocker.patch.object(optcommands, "write_atomic", side_effect=OSError(30, "Read-only file system"))
+    out = optcommands.opt_out(str(root), repos, repo_files=True)
+    assert len(out.errors) == 2 and all("Read-only file system" in error for error in out.errors)
+    assert read_state(state_path(str(root)))[0] == EVERYTHING
+    assert file_state(repos[0].repofile)[0] == BASEOS
+
+
+def test_damaged_state_is_replaced_by_opt_out_and_removed_by_opt_in(root):
+    path = root / "etc/dnf/countme-optout"
+    path.write_text("garbage")
+    out = optcommands.opt_out(str(root), [], scope=["crb"])
+    assert out.state == OptOut(False, ("crb",), ()) and "damaged" in out.messages[0]
+    path.write_text("garbage")
+    back = optcommands.opt_in(str(root))
+    assert back.state == NOT_OPTED_OUT and not path.exists() and "damaged" in back.messages[0]

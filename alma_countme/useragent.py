@@ -1,12 +1,13 @@
 """The User-Agent libdnf sends, built from os-release data as libdnf builds it.
 
-libdnf reports a full ``libdnf (NAME VERSION_ID; VARIANT; OS.BASEARCH)`` only
-for distribution names on its whitelist, and only variants listed for that
-name; anything else falls back to plain ``libdnf`` or ``generic``, so that
-rare systems cannot be singled out. Upstream's whitelist does not name
-AlmaLinux; AlmaLinux's own libdnf build adds it (see ``ALMALINUX_DISTROS``).
-libdnf 0.69 as Debian 12 builds it has no whitelist at all (checked against the
-real library by tests/test_real_libdnf.py): pass ``distros=ANY_DISTRO`` for it.
+libdnf 0.69 (AlmaLinux 9, and Debian 12's build, checked against the real
+library by tests/test_real_libdnf.py) and older reports
+``libdnf (NAME VERSION_ID; VARIANT_ID; OS.BASEARCH)`` for any distribution.
+Later upstream releases added a whitelist: the long form only for listed
+names and only listed variants, anything else falling back to plain
+``libdnf`` or ``generic`` so that rare systems cannot be singled out. The
+``distros`` argument of :func:`user_agent` chooses: ``ANY_DISTRO`` (the
+default, AlmaLinux 8 and 9) or ``UPSTREAM_DISTROS``.
 
 Runs on Python 3.6: standard library only.
 """
@@ -28,8 +29,7 @@ UPSTREAM_DISTROS = {
     "Red Hat Enterprise Linux": (),
     "CentOS Linux": (),
 }
-ALMALINUX_DISTROS = dict(UPSTREAM_DISTROS, AlmaLinux=())
-# No whitelist: every NAME and every VARIANT_ID is reported as it is (Debian 12's libdnf 0.69).
+# No whitelist: every NAME and every VARIANT_ID is reported as it is (libdnf <= 0.69).
 ANY_DISTRO = None
 
 
@@ -82,7 +82,7 @@ def read_os_release(root="/"):
     return {}
 
 
-def user_agent(os_release, basearch, canonical_os="Linux", distros=ALMALINUX_DISTROS):
+def user_agent(os_release, basearch, canonical_os="Linux", distros=ANY_DISTRO):
     """The User-Agent string libdnf sends for ``os_release`` data on ``basearch``.
 
     ``distros`` is the whitelist of the libdnf build; ``ANY_DISTRO`` (None) is a

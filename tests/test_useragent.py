@@ -17,12 +17,22 @@ def test_upstream_whitelist_does_not_name_almalinux():
     assert ua.user_agent(data, "x86_64", distros=ua.UPSTREAM_DISTROS) == "libdnf"
 
 
-def test_variants_only_when_listed():
+def test_whitelisted_builds_report_listed_variants_only():
     fedora = {"NAME": "Fedora", "VERSION_ID": "41", "VARIANT_ID": "workstation"}
-    assert ua.user_agent(fedora, "aarch64") == "libdnf (Fedora 41; workstation; Linux.aarch64)"
-    assert ua.user_agent(dict(fedora, VARIANT_ID="mine"), "aarch64").endswith("; generic; Linux.aarch64)")
+    upstream = ua.UPSTREAM_DISTROS
+    expected = "libdnf (Fedora 41; workstation; Linux.aarch64)"
+    assert ua.user_agent(fedora, "aarch64", distros=upstream) == expected
+    mine = dict(fedora, VARIANT_ID="mine")
+    assert ua.user_agent(mine, "aarch64", distros=upstream).endswith("; generic; Linux.aarch64)")
+    rhel = {"NAME": "Red Hat Enterprise Linux", "VERSION_ID": "9.4", "VARIANT_ID": "server"}
+    assert "; generic;" in ua.user_agent(rhel, "x86_64", distros=upstream)
+
+
+def test_default_is_libdnf_069_without_whitelist():
     alma = {"NAME": "AlmaLinux", "VERSION_ID": "9.4", "VARIANT_ID": "server"}
-    assert "; generic;" in ua.user_agent(alma, "x86_64")
+    assert ua.user_agent(alma, "x86_64") == "libdnf (AlmaLinux 9.4; server; Linux.x86_64)"
+    assert ua.user_agent({"NAME": "Debian GNU/Linux", "VERSION_ID": "12"}, "x86_64") == (
+        "libdnf (Debian GNU/Linux 12; generic; Linux.x86_64)")
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,8 @@ NOISE = collections.OrderedDict([
                              method=HEAD, paths=_VALID, pool=8)),
     ("old-yum", dict(agents=("urlgrabber/3.10 yum/3.4.3", "urlgrabber/3.9.1 yum/3.2.29"),
                      method=GET, pool=32,
-                     paths=[("/mirrorlist/7/%s" % repo, "/mirrorlist?repo=almalinux-%s-7&arch=x86_64" % repo, 404)
+                     paths=[("/mirrorlist/7/%s" % repo,
+                             "/mirrorlist?repo=almalinux-%s-7&arch=x86_64" % repo, 404)
                             for repo in ("baseos", "extras", "updates")])),
     ("bots", dict(agents=("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
                           "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
@@ -85,7 +86,8 @@ NOISE = collections.OrderedDict([
     ("scanners", dict(agents=("Mozilla/5.0 zgrab/0.x", "python-requests/2.31.0", "Go-http-client/1.1", "-"),
                       method=GET, pool=32,
                       paths=[("/.env", "/.env", 404), ("/wp-login.php", "/wp-login.php", 404),
-                             ("/mirrorlist", "/mirrorlist", 404), ("/admin/config.php", "/admin/config.php", 404)])),
+                             ("/mirrorlist", "/mirrorlist", 404),
+                             ("/admin/config.php", "/admin/config.php", 404)])),
 ])
 NOISE_KINDS = tuple(NOISE)
 
@@ -207,7 +209,8 @@ class Catalog:
 
     def system_paths(self, major, role, arch, style):
         """Array form of :meth:`system_path`."""
-        return (((major.astype(np.int32) * len(ROLES) + role) * len(ARCHES) + arch) * 2 + style).astype(np.int32)
+        path = ((major.astype(np.int32) * len(ROLES) + role) * len(ARCHES) + arch) * 2 + style
+        return path.astype(np.int32)
 
     def _decode_system_path(self, path):
         path, style = divmod(path, 2)

@@ -183,13 +183,16 @@ def _bench(args):
     args.speedup = None
     requests = _stream(args.stream) if args.stream else synthetic_stream()
     server = subprocess.Popen(
-        [sys.executable, "-m", "alma_countme.sim", "serve", "--port", "0", "--log", args.bench_log],
+        # --sim-headers: the server answers what the simulated service answered, so a
+        # simulated 404 or 503 is not counted as an error of the run.
+        [sys.executable, "-m", "alma_countme.sim", "serve", "--port", "0", "--sim-headers",
+         "--log", args.bench_log],
         stderr=subprocess.PIPE, text=True)
     try:
         url = _wait_ready(server)
         target = replay.check_target(url)
         status = _replay(args, target, requests, extra={"bench": {
-            "server": "countme-sim serve (one asyncio process)", "server_log": args.bench_log,
+            "server": "countme-sim serve --sim-headers (one asyncio process)", "server_log": args.bench_log,
             "cpus": os.cpu_count(), "client_processes": 1}})
     finally:
         server.terminate()

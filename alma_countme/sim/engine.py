@@ -26,9 +26,17 @@ import numpy as np
 from alma_countme.sim import catalog as cat
 from alma_countme.sim import logformat, network, population, truth
 from alma_countme.sim import scenario as scenario_module
+from alma_countme.sim.arrays import distinct_inverse
 from alma_countme.sim.errors import SimError
-from alma_countme.sim.week import (LINE_DTYPE, WeekSimulation, WeekStats, index_addresses, make_unique, output,
-                                   summarise)
+from alma_countme.sim.week import (
+    LINE_DTYPE,
+    WeekSimulation,
+    WeekStats,
+    index_addresses,
+    make_unique,
+    output,
+    summarise,
+)
 
 _CONTEXT = None  # the Run of this process (workers inherit it at fork)
 
@@ -58,7 +66,7 @@ class Run:
         self.params = population.Params(scenario, self.catalog)
         self.plan = population.Plan(scenario, self.seed)
         self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
-        self.times = None
+        self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # wall time of the two phases
 
     # ---- file names -------------------------------------------------------------------------------
 
@@ -75,7 +83,7 @@ class Run:
 
     def _block_files(self, week, block):
         base = os.path.join(self.tmp, "w%d" % week, "b%d" % block)
-        return base + ".lines.npy", base + ".offsets.npy", base + ".addresses.npy"
+        return base + ".lines.npy", base + ".offsets.npy", base + ".addresses.npy", base + ".suffixes.npy"
 
     def _state_file(self, block):
         return os.path.join(self.tmp, "state", "b%d.npz" % block)
@@ -98,11 +106,12 @@ def _simulate_block(task):
     addresses = index_addresses(columns)
     stats = summarise(sim, columns)
     stats.nudged = nudged
-    lines, offsets = output(sim, columns)
-    lines_path, offsets_path, addresses_path = run._block_files(week, number)
+    lines, offsets, suffix_keys = output(sim, columns)
+    lines_path, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
     np.save(lines_path, lines)
     np.save(offsets_path, offsets)
-    np.save(addresses_path, network.address_table(addresses))
+    np.save(addresses_path, network.address_table(network.address_keys(run.seed, number, addresses)))
+    np.save(suffixes_path, suffix_keys)
     if week < run.weeks - 1:
         block.save(state)
     return number, stats
@@ -113,25 +122,35 @@ def _write_file(task):
     run = _CONTEXT
     week, day, server, blocks = task
     slot = day * run.servers + server
-    parts, tables, base = [], [], 0
+    parts, addresses, suffix_keys = [], [], []
+    address_base = suffix_base = 0
     for number in range(blocks):
-        lines_path, offsets_path, addresses_path = run._block_files(week, number)
+        lines_path, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
         offsets = np.load(offsets_path)
-        if offsets[slot + 1] > offsets[slot]:
-            part = np.array(np.load(lines_path, mmap_mode="r")[offsets[slot]:offsets[slot + 1]])
-            part["addr"] += base  # index into the concatenation of the blocks' address tables
-            parts.append(part)
-            table = np.load(addresses_path)
-            tables.append(table)
-            base += len(table)
+        if offsets[slot + 1] == offsets[slot]:
+            continue
+        part = np.array(np.load(lines_path, mmap_mode="r")[offsets[slot]:offsets[slot + 1]])
+        # Indices into the concatenation of the blocks' address tables and suffix keys.
+        part["addr"] += address_base
+        part["suffix"] += suffix_base
+        parts.append(part)
+        addresses.append(np.load(addresses_path))
+        suffix_keys.append(np.load(suffixes_path))
+        address_base += len(addresses[-1])
+        suffix_base += len(suffix_keys[-1])
     lines = np.concatenate(parts) if parts else np.zeros(0, LINE_DTYPE)
-    addresses = np.concatenate(tables) if tables else np.zeros((0, network.ADDRESS_WIDTH), np.uint8)
     # Each block's part is in order already; a stable sort by time keeps blocks in number order.
     lines = lines[np.argsort(lines["t"], kind="stable")]
+    # Blocks share most suffixes: one small table for the file keeps the gathers in cache.
+    keys, inverse = distinct_inverse(np.concatenate(suffix_keys) if suffix_keys else np.zeros(0, np.int64))
+    lines["suffix"] = inverse[lines["suffix"]]
     path = run.log_path(week, day, server)
-    day_start = run.plan.week_start(week) + day * population.DAY
-    logformat.write_file(path, logformat.render(lines, addresses, run.catalog, day_start, server),
-                         run.compress_level)
+    day_start = day * population.DAY  # lines count seconds from the week's start
+    table = addresses[0] if len(addresses) == 1 else np.concatenate(addresses) if addresses else None
+    chunks = logformat.render(lines, table, logformat.suffix_table(keys, run.catalog),
+                              logformat.time_table(run.plan.week_start(week) + day_start), day_start,
+                              logformat.line_end(run.catalog, server))
+    logformat.write_file(path, chunks, run.compress_level)
     return path, len(lines)
 
 
@@ -189,21 +208,28 @@ def generate(run):
                 os.makedirs(os.path.join(run.tmp, "w%d" % week), exist_ok=True)
                 stats = WeekStats(run.catalog)
                 by_block = {}
+                phase = time.time()
+                if bar is not None:
+                    bar.set_description("week %d/%d: systems" % (week + 1, run.weeks))
                 for number, block_stats in _map(pool, _simulate_block, [(week, b) for b in range(blocks)]):
                     by_block[number] = block_stats
                     if bar is not None:
-                        bar.set_description("week %d/%d: systems" % (week + 1, run.weeks))
                         bar.update()
                 for number in sorted(by_block):
                     stats.add(by_block[number])
                 weekly.append(stats)
-                files = [(week, d, s, blocks) for d in range(7) for s in range(run.servers) if run.mine(week, d, s)]
+                run.phase_seconds["simulate"] += time.time() - phase
+                phase = time.time()
+                files = [(week, d, s, blocks) for d in range(7) for s in range(run.servers)
+                         if run.mine(week, d, s)]
+                if bar is not None:
+                    bar.set_description("week %d/%d: logs" % (week + 1, run.weeks))
                 for _, count in _map(pool, _write_file, files):
                     written_lines += count
                     written_files += 1
                     if bar is not None:
-                        bar.set_description("week %d/%d: logs" % (week + 1, run.weeks))
                         bar.update()
+                run.phase_seconds["write"] += time.time() - phase
                 shutil.rmtree(os.path.join(run.tmp, "w%d" % week), ignore_errors=True)
         if run.shard[0] == 1:
             _write_results(run, weekly)

@@ -19,6 +19,7 @@ not a loopback address is refused unless --allow-remote-target is given.
 """
 
 import logging
+import sys
 import time
 
 import gevent
@@ -27,6 +28,7 @@ from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
 from alma_countme.sim import logsource
+from alma_countme.sim.errors import SimError
 from alma_countme.sim.replay import check_target
 from alma_countme.sim.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
 
@@ -96,8 +98,28 @@ _state = {"shard": None, "done": {}}
 
 @events.init.add_listener
 def _on_init(environment, **_kwargs):
+    if isinstance(environment.runner, WorkerRunner):
+        return  # a worker learns the host and the options from the master when the test starts
+    problem = _problem(environment)
+    if problem:
+        sys.exit("countme-sim locustfile: %s" % problem)  # before any user or worker starts
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message(DONE_MESSAGE, _shard_done_on_master(environment))
+
+
+def _problem(environment):
+    """Why this run must not start (no stream, or a target outside loopback), or None."""
+    options = environment.parsed_options
+    if options is None:
+        return None
+    if not options.stream:
+        return "--stream is required (generate's output directory, or log files)"
+    if environment.host:
+        try:
+            check_target(environment.host.rstrip("/"), allow_remote=options.allow_remote_target)
+        except SimError as error:
+            return str(error)
+    return None
 
 
 def _shard_done_on_master(environment):
@@ -116,23 +138,19 @@ def _shard_done_on_master(environment):
 def _on_test_start(environment, **_kwargs):
     if isinstance(environment.runner, MasterRunner):
         _state["done"] = {}
-        _check_host(environment)
         return
-    _check_host(environment)
+    problem = _problem(environment)
+    if problem:  # the master checked already; a worker checks what it was sent
+        log.error("not replaying: %s", problem)
+        _state["shard"] = None
+        return
     options = environment.parsed_options
-    if not options.stream:
-        raise SystemExit("countme-sim locustfile: --stream is required (generate's output or log files)")
     if isinstance(environment.runner, WorkerRunner):
         index, count = environment.runner.worker_index, max(1, options.expect_workers)
     else:
         index, count = 0, 1
     _state["shard"] = Shard([options.stream], index, count, options.speedup, options.stream_max_requests)
     log.info("replaying shard %d of %d of %s", index, count, options.stream)
-
-
-def _check_host(environment):
-    host = environment.host or ""
-    check_target(host.rstrip("/"), allow_remote=environment.parsed_options.allow_remote_target)
 
 
 def _report_done(environment, shard):

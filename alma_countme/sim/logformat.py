@@ -17,8 +17,8 @@ import numpy as np
 
 from alma_countme.sim import catalog as cat
 from alma_countme.sim import network
-from alma_countme.sim.arrays import distinct_inverse
 from alma_countme.sim.errors import SimError
+from alma_countme.sim.outfile import OutputFile
 from alma_countme.sim.week import decode_suffix_key
 
 DAY = 86400
@@ -47,26 +47,31 @@ def time_table(day_start):
     return table
 
 
-_SUFFIXES = {}  # (format, key, server) -> text: the same few thousand recur in every file
-
-
-def suffix_text(key, catalog, server):
-    """Everything after the time for a line with suffix key ``key``."""
-    cache_key = (catalog.format, key, server if catalog.format == "almalinux" else 0)
-    text = _SUFFIXES.get(cache_key)
+def suffix_text(key, catalog):
+    """A line's text after the time, up to the User-Agent's closing quote, for suffix key ``key``."""
+    # The same few thousand recur in every file: keep them with the catalog that gives them meaning.
+    cache = catalog.__dict__.setdefault("_suffix_texts", {})
+    text = cache.get(int(key))
     if text is None:
-        text = _SUFFIXES[cache_key] = _suffix_text(key, catalog, server)
+        path, countme, status, method, agent = decode_suffix_key(key, catalog)
+        text = cache[int(key)] = '"%s %s %s" %d %d "-" "%s"' % (
+            cat.METHODS[method], catalog.request_target(path, countme), cat.PROTOCOL, cat.STATUSES[status],
+            catalog.response_bytes(path, status, method), catalog.agents[agent])
     return text
 
 
-def _suffix_text(key, catalog, server):
-    path, countme, status, method, agent = decode_suffix_key(key, catalog)
-    text = '"%s %s %s" %d %d "-" "%s"' % (
-        cat.METHODS[method], catalog.request_target(path, countme), cat.PROTOCOL, cat.STATUSES[status],
-        catalog.response_bytes(path, status, method), catalog.agents[agent])
+def line_end(catalog, server):
+    """What ends every line of node ``server``'s log: AlmaLinux's quoted REMOTE_ADDR, and the newline."""
     if catalog.format == "almalinux":
-        text += ' "%s"' % remote_addr(server)
-    return text + "\n"
+        return ' "%s"\n' % remote_addr(server)
+    return "\n"
+
+
+def suffix_table(keys, catalog):
+    """Rows of suffix text for suffix keys (zero bytes as padding)."""
+    if not len(keys):
+        return np.zeros((0, 1), np.uint8)
+    return _padded([suffix_text(key, catalog) for key in keys])
 
 
 def _padded(texts):
@@ -78,61 +83,61 @@ def _padded(texts):
     return table
 
 
-_TIMES = {}  # day start -> its time table; a process writes a few days at a time
-
-
-def _time_table(day_start):
-    if day_start not in _TIMES:
-        if len(_TIMES) >= 4:
-            _TIMES.pop(next(iter(_TIMES)))
-        _TIMES[day_start] = time_table(day_start)
-    return _TIMES[day_start]
-
-
-def render(lines, addresses, catalog, day_start, server):
+def render(lines, addresses, suffixes, times, day_start, end):
     """Yield the bytes of ``lines`` (a LINE_DTYPE array in time order), chunk by chunk.
 
-    ``addresses`` holds the address rows the lines' ``addr`` fields index.
+    ``addresses`` and ``suffixes`` are the tables the lines' ``addr`` and
+    ``suffix`` fields index, ``times`` the day's :func:`time_table`, whose
+    first second is ``day_start`` on the lines' clock; ``end`` closes every line.
     """
     if not len(lines):
         return
-    suffixes, suffix_index = distinct_inverse(lines["skey"])
-    suffix_rows = _padded([suffix_text(key, catalog, server) for key in suffixes])
-    times = _time_table(day_start)
     second = lines["t"] - day_start
     if second.min() < 0 or second.max() >= DAY:
         raise ValueError("a line outside its day")
-    address_index = lines["addr"]
-    a, t = network.ADDRESS_WIDTH, TIME_WIDTH
-    width = a + t + suffix_rows.shape[1]
+    tail = end.encode("ascii")
+    a, t, s = network.ADDRESS_WIDTH, TIME_WIDTH, suffixes.shape[1]
+    # A line as a record of four fixed-width fields; np.take fills each field for a chunk of lines
+    # straight from its table (rows seen as single opaque items), then translate drops the padding.
+    record = np.dtype([("a", "V%d" % a), ("t", "V%d" % t), ("s", "V%d" % s), ("e", "V%d" % len(tail))])
     size = min(CHUNK, len(lines))
-    # A bytearray seen as a 2-D array: rows are written in place, then translated without a copy.
-    buffer = bytearray(size * width)
-    rows_all = np.frombuffer(buffer, np.uint8).reshape(size, width)
+    buffer = bytearray(size * record.itemsize)
+    records = np.frombuffer(buffer, record)
+    records["e"] = np.frombuffer(tail, "V%d" % len(tail))[0]
+    address_items = np.ascontiguousarray(addresses).view("V%d" % a).ravel()
+    time_items = times.view("V%d" % t).ravel()
+    suffix_items = np.ascontiguousarray(suffixes).view("V%d" % s).ravel()
     for begin in range(0, len(lines), CHUNK):
-        end = min(begin + CHUNK, len(lines))
-        rows = rows_all[:end - begin]
-        rows[:, :a] = addresses[address_index[begin:end]]
-        rows[:, a:a + t] = times[second[begin:end]]
-        rows[:, a + t:] = suffix_rows[suffix_index[begin:end]]
-        data = buffer if end - begin == size else memoryview(buffer)[:(end - begin) * width].tobytes()
+        end_row = min(begin + CHUNK, len(lines))
+        chunk = records[:end_row - begin]
+        np.take(address_items, lines["addr"][begin:end_row], out=chunk["a"], mode="clip")
+        np.take(time_items, second[begin:end_row], out=chunk["t"], mode="clip")
+        np.take(suffix_items, lines["suffix"][begin:end_row], out=chunk["s"], mode="clip")
+        if end_row - begin == size:
+            data = buffer
+        else:
+            data = memoryview(buffer)[:(end_row - begin) * record.itemsize].tobytes()
         yield data.translate(None, b"\0")
 
 
 def write_file(path, chunks, compress_level=None):
     """Write ``chunks`` to ``path`` (gzip when ``compress_level`` is set, with no name or time in
     its header, so that equal input gives equal bytes); SimError naming the file on failure."""
+    output = None
     try:
-        with open(path, "wb") as raw:
-            if compress_level is None:
+        output = OutputFile(path)
+        if compress_level is None:
+            for chunk in chunks:
+                output.write(chunk)
+        else:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=output, compresslevel=compress_level,
+                               mtime=0) as packed:
                 for chunk in chunks:
-                    raw.write(chunk)
-            else:
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=compress_level,
-                                   mtime=0) as packed:
-                    for chunk in chunks:
-                        packed.write(chunk)
+                    packed.write(chunk)
+        output.close()
     except OSError as error:
+        if output is not None:
+            output.abandon()
         removed = "was removed"
         try:
             os.unlink(path)

@@ -39,15 +39,29 @@ def log_files(paths):
     return groups
 
 
-def records(paths):
-    """Every record of every log under ``paths``, file by file."""
+def records(paths, skip_unknown=True):
+    """Every record of every log under ``paths``, file by file.
+
+    Lines in neither log format are passed over, as mirrors-countme passes
+    over lines it does not match; with ``skip_unknown=False`` they are a
+    SimError naming the file and line.
+    """
     for files in log_files(paths).values():
         for path in files:
-            yield from logparse.read_log(path)
+            yield from _read(path, skip_unknown)
+
+
+def _read(path, skip_unknown=False):
+    try:
+        yield from logparse.read_log(path, errors="skip" if skip_unknown else "raise")
+    except logparse.LogFormatError as error:
+        raise SimError(str(error)) from None
+    except OSError as error:
+        raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
 
 
 def _time_ordered(files):
-    return itertools.chain.from_iterable(logparse.read_log(path) for path in files)
+    return itertools.chain.from_iterable(_read(path) for path in files)
 
 
 def replay_requests(paths):

@@ -12,7 +12,7 @@ import numpy as np
 
 from alma_countme.sim import rand
 
-BLOCK_BITS = 16
+BLOCK_BITS = 14
 BLOCK = 1 << BLOCK_BITS  # system ids per block
 GROUP_BITS = BLOCK_BITS + 2  # own groups, NAT groups, other clients' pools
 LEASE_BITS = 3
@@ -32,7 +32,7 @@ PUBLIC_FIRST_OCTETS = np.array([
     89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 108, 109, 151, 176, 185], np.int64)
 assert len(PUBLIC_FIRST_OCTETS) == 64
 # First hextets of the IPv6 addresses: global unicast prefixes of the large registries.
-IPV6_PREFIXES = np.array([0x2001, 0x2003, 0x2400, 0x2401, 0x2402, 0x2600, 0x2601, 0x2602, 0x2603, 0x2604,
+IPV6_PREFIXES = np.array([0x2a06, 0x2003, 0x2400, 0x2401, 0x2402, 0x2600, 0x2601, 0x2602, 0x2603, 0x2604,
                           0x2605, 0x2606, 0x2607, 0x2800, 0x2a00, 0x2a01, 0x2a02, 0x2a03, 0x2a04, 0x2a05],
                          np.int64)
 
@@ -47,20 +47,24 @@ def _scramble30(value):
     return x
 
 
-def address_keys(seed, block, group, lease, ipv6):
-    """uint64 keys of the addresses of (block, group, lease) rows; ``ipv6`` selects the family."""
-    value = (np.asarray(block, np.int64) << (GROUP_BITS + LEASE_BITS)) | (np.asarray(group, np.int64) << LEASE_BITS)
-    value = _scramble30(value | (np.asarray(lease, np.int64) % LEASE_CYCLE))
+def address_ids(group, lease, ipv6):
+    """Dense ids of addresses within a block: (group, lease modulo the cycle, family) packed."""
+    return ((((np.asarray(group, np.int64) << LEASE_BITS) | (np.asarray(lease, np.int64) % LEASE_CYCLE)) << 1)
+            | np.asarray(ipv6, np.int64)).astype(np.int32)
+
+
+ADDRESS_IDS = 1 << (GROUP_BITS + LEASE_BITS + 1)  # the number of address ids in a block
+
+
+def address_keys(seed, block, ids):
+    """uint64 keys (distinct for distinct addresses across blocks) of a block's address ids."""
+    ids = np.asarray(ids, np.int64)
+    ipv6 = (ids & 1).astype(bool)
+    value = (np.int64(block) << (GROUP_BITS + LEASE_BITS)) | (ids >> 1)
+    value = _scramble30(value)
     high = rand.hash64(seed, rand.ADDRESS, value) >> np.uint64(34)  # 30 more bits for IPv6's look
     v6 = IPV6_FLAG | (high << np.uint64(30)) | value.astype(np.uint64)
-    return np.where(np.asarray(ipv6, bool), v6, value.astype(np.uint64))
-
-
-def lease_index(seed, block, group, when, days, dynamic):
-    """How often the address of a group has changed by ``when`` (0 for a static address)."""
-    period = np.maximum((np.asarray(days, np.float64) * 86400).astype(np.int64), 1)
-    phase = (rand.uniform(seed, rand.ADDRESS + 100, block, group) * period).astype(np.int64)
-    return np.where(dynamic, (np.asarray(when, np.int64) + phase) // period, 0)
+    return np.where(ipv6, v6, value.astype(np.uint64))
 
 
 def _digits_table(values, width, fmt):

@@ -25,8 +25,8 @@ MAX_SERIES = 8  # a mix chart shows the largest few and groups the rest as "othe
 BAR_WEEKS = 8  # up to this many weeks, bars read better than lines
 
 COLORS = {"truth": "#1b3a5c", "estimate": "#e07a1f", "server": "#2a9d8f", "addresses": "#8d8d8d"}
-MIX_COLORS = ("#1b3a5c", "#e07a1f", "#2a9d8f", "#c0392b", "#8e44ad", "#f1c40f", "#7f8c8d", "#16a085",
-              "#bdc3c7")
+MIX_COLORS = ("#1b3a5c", "#e07a1f", "#2a9d8f", "#c0392b", "#8e44ad", "#f1c40f", "#8c564b", "#e377c2",
+              "#17becf")  # no grey: grey is "other"
 
 
 def load_summary(path):
@@ -94,9 +94,9 @@ def _save(figure, path, dpi):
     return path
 
 
-def _week_axis(axis, labels):
-    """Week-start labels on the x axis, thinned to about ten."""
-    step = max(1, (len(labels) + 9) // 10)
+def _week_axis(axis, labels, most=10):
+    """Week-start labels on the x axis, thinned to about ``most``."""
+    step = max(1, (len(labels) + most - 1) // most)
     positions = list(range(0, len(labels), step))
     axis.set_xticks(positions)
     axis.set_xticklabels([labels[i] for i in positions], rotation=30, ha="right", fontsize=8)
@@ -129,8 +129,9 @@ def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, ti
     labels = [week["week_start"] for week in weeks]
     bars = len(weeks) <= BAR_WEEKS
     figure = _figure(width, height, dpi)
-    grid = figure.add_gridspec(2, 4, height_ratios=(1.25, 1), hspace=0.62, wspace=0.28,
-                               left=0.06, right=0.985, top=0.9, bottom=0.1)
+    grid = figure.add_gridspec(2, 4, height_ratios=(1.25, 1), hspace=0.62, wspace=0.3,
+                               left=_margin(80, width), right=1 - _margin(15, width), top=0.9,
+                               bottom=_margin(70, height))
     figure.suptitle(title or "Systems per week: truth, countme estimate, distinct addresses",
                     fontsize=14, fontweight="bold")
 
@@ -168,10 +169,11 @@ def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, ti
                                COLORS["server"], "solid"))
         _series(axis, per_bucket, bars)
         _shade_incomplete(axis, weeks)
-        axis.set_title("bucket %s: %s" % (bucket, BUCKET_LABELS[int(bucket)]), fontsize=10)
+        axis.set_title("bucket %s: %s" % (bucket, BUCKET_LABELS[int(bucket)]),
+                       fontsize=10 if width >= 1200 else 8.5)
         axis.set_ylim(bottom=0)
         axis.grid(axis="y", alpha=0.3)
-        _week_axis(axis, labels)
+        _week_axis(axis, labels, most=max(2, width // 350))
         _thousands(axis)
         if column == 0:
             axis.set_ylabel("systems")
@@ -183,6 +185,11 @@ def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, ti
     if any(not week.get("complete", True) for week in weeks):
         figure.text(0.99, 0.01, "shaded: incomplete week", ha="right", fontsize=8, color="#555555")
     return _save(figure, path, dpi)
+
+
+def _margin(pixels, size):
+    """A margin of about ``pixels`` as a fraction of the figure, whatever its size."""
+    return min(0.25, pixels / float(size))
 
 
 def _thousands(axis):
@@ -243,7 +250,8 @@ def plot_mix(summary, path, width=1400, height=900, dpi=100, title=None):
     weeks = summary["weeks"]
     figure = _figure(width, height, dpi)
     figure.suptitle(title or "Active systems by OS version and by arch", fontsize=14, fontweight="bold")
-    grid = figure.add_gridspec(2, 1, hspace=0.45, left=0.07, right=0.86, top=0.9, bottom=0.1)
+    grid = figure.add_gridspec(2, 1, hspace=0.45, left=_margin(80, width), right=1 - _margin(140, width),
+                               top=0.9, bottom=_margin(70, height))
     _stacked(figure.add_subplot(grid[0]), weeks, _shares(weeks, "versions"), "OS version")
     _stacked(figure.add_subplot(grid[1]), weeks, _shares(weeks, "arches"), "Architecture")
     return _save(figure, path, dpi)

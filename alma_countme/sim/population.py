@@ -129,7 +129,8 @@ class Params:
                                           out=np.zeros(len(cat.CLASSES)), where=on_days > 0)
         for index, name in enumerate(cat.CLASSES):
             if self.runs_slot_chance[index] > 1.0:
-                raise SimError("scenario: key classes.%s.runs_per_week: %s runs a week need more than %d a day "
+                raise SimError("scenario: key classes.%s.runs_per_week: %s runs a week need more than %d "
+                               "a day "
                                "on the %.2f days a week it is on; allowed: up to %.1f"
                                % (name, self.runs_per_week[index], MANUAL_SLOTS, on_days[index],
                                   on_days[index] * MANUAL_SLOTS))
@@ -145,12 +146,14 @@ class Params:
         self.major_shares = major_shares
         self.minor_upgrade = versions["minor_upgrade_per_week"]
         self.major_upgrade = np.array([versions["major_upgrade_per_week"].get(m, 0.0) for m in cat.MAJORS])
-        self.countme_since = np.array([epoch_seconds(versions["countme_since"][m]) for m in cat.MAJORS], np.int64)
+        self.countme_since = np.array([epoch_seconds(versions["countme_since"][m]) for m in cat.MAJORS],
+                                      np.int64)
         self.metadata_expire = np.array([versions["metadata_expire"][m] for m in cat.MAJORS], np.int64)
         arches = scenario["arches"]
         self.arch_shares = np.array([arches["mix"].get(a, 0.0) for a in cat.ARCHES[:-1]])
         self.v2_share = arches["x86_64_v2_share"]
-        self.os_release_shares = np.array([scenario["os_release"]["mix"].get(k, 0.0) for k in cat.OS_RELEASES])
+        os_release = scenario["os_release"]["mix"]
+        self.os_release_shares = np.array([os_release.get(k, 0.0) for k in cat.OS_RELEASES])
         self.behaviour_shares = np.array([[scenario["behaviour"][m].get(b, 0.0) for b in cat.BEHAVIOURS]
                                           for m in cat.MAJORS])
         repos = scenario["repos"]
@@ -162,7 +165,8 @@ class Params:
         self.boot_delay = timer["boot_delay"]
         self.check_interval = timer["check_interval"]
         clock = scenario["clock"]
-        self.skew = (clock["skew_share"], clock["skew_minutes"], clock["far_skew_share"], clock["far_skew_days"])
+        self.skew = (clock["skew_share"], clock["skew_minutes"], clock["far_skew_share"],
+                     clock["far_skew_days"])
         offline = scenario["offline"]
         self.offline_start = offline["start_per_week"]
         self.offline_mean = offline["mean_weeks"]
@@ -227,20 +231,27 @@ class Block:
         own_dynamic = u() < p.dynamic_ip[k]
         group_dynamic = rand.uniform(self.seed, rand.NETWORK, self.number, self.group) < p.dynamic_ip[k]
         self.dynamic = np.where(nat, group_dynamic, own_dynamic)
-        self.lease_days = p.lease_days[k]
-        self.timezone = np.where(self.klass == cat.DESKTOP, p.timezone_offsets[_pick(u(), p.timezone_shares)], 0)
+        # A dynamic address changes every lease period, at a phase of its own (shared behind a NAT).
+        self.lease_period = np.maximum((p.lease_days[k] * DAY).astype(np.int64), 1)
+        self.lease_phase = (rand.uniform(self.seed, rand.ADDRESS, self.number, self.group)
+                            * self.lease_period).astype(np.int64)
+        zone = p.timezone_offsets[_pick(u(), p.timezone_shares)]
+        self.timezone = np.where(self.klass == cat.DESKTOP, zone, 0)
         skew_share, skew_minutes, far_share, far_days = p.skew
         kind, value = u(), u()
         self.skew = np.where(
             kind < far_share, (far_days[0] + value * (far_days[1] - far_days[0])) * DAY,
             np.where(kind < far_share + skew_share,
-                     (skew_minutes[0] + value * (skew_minutes[1] - skew_minutes[0])) * 60, 0)).astype(np.int64)
-        self.style = np.where(u() < p.metalink_share, cat.STYLE_METALINK, cat.STYLE_MIRRORLIST).astype(np.int8)
+                     (skew_minutes[0] + value * (skew_minutes[1] - skew_minutes[0])) * 60, 0)
+        ).astype(np.int64)
+        metalink = u() < p.metalink_share
+        self.style = np.where(metalink, cat.STYLE_METALINK, cat.STYLE_MIRRORLIST).astype(np.int8)
         self.image_cookie = (u() < p.image_cookie) & (self.klass == cat.CLOUD)
         self.image_age = ((p.image_age[0] + u() * (p.image_age[1] - p.image_age[0])) * WEEK).astype(np.int64)
         self.image_draw = rng.integers(1, model.BUDGET + 1, n)
         self.cloud_init = (u() < p.cloud_init) & (self.klass == cat.CLOUD)
         self.u_fetch_phase = u()
+        self.u_first_count = u()
 
     # ---- state ------------------------------------------------------------------------------------
 
@@ -262,14 +273,64 @@ class Block:
         self.last_fetch = W0 - (self.u_fetch_phase * expire).astype(np.int64)
         self.behaviour = self._behaviour_of(major_now, self.u_behaviour)
         # Cookies of a system that was counted last week: its epoch per the legacy rule is the
-        # first week it was counted since countme came to its major, or since its image was built.
-        first = np.maximum(self.install_time, p.countme_since[major_now])
-        first = np.where(self.image_cookie, np.maximum(self.install_time - self.image_age,
-                                                       p.countme_since[major_now]), first)
-        epoch = vstep.monday_epoch(first)
+        # first week it was counted since countme came to its major, or the week its image was
+        # built when the build's request was counted (a first budget of 1, as for new instances).
+        since = p.countme_since[major_now]
+        first = vstep.monday_epoch(np.maximum(self.install_time, since))
+        # A system installed late in a week may not spend its budget before the week ends: then
+        # libdnf first counts it, and takes its epoch, the week after.
+        late = (self.install_time > since) & (self.u_first_count >= self._first_week_count_chance(expire))
+        first = np.where(late, first + WEEK, first)
+        counted_image = self.image_cookie & (self.image_draw == 1)
+        built = vstep.monday_epoch(np.maximum(self.install_time - self.image_age, since))
+        epoch = np.where(counted_image, built, first)
         self.epoch = np.repeat(epoch[:, None], ROLE_COUNT, axis=1)
         self.window = np.full((n, ROLE_COUNT), W0 - WEEK, np.int64)
         self.budget = np.full((n, ROLE_COUNT), -1, np.int16)
+        self._warm_up(W0)
+
+    def _warm_up(self, W0):
+        """Run the week before the start for systems whose budget may carry over between weeks.
+
+        Systems that fetch every day (the timer, always on) spend any budget
+        within a week, so "counted last week, no budget left" is their steady
+        state. Desktops and systems without the timer may not: they go through
+        the week before the run, with the model, from "counted the week before".
+        """
+        from alma_countme.sim.week import WeekSimulation  # week builds on this module
+
+        irregular = (self.status == self.ALIVE) & ((self.klass == cat.DESKTOP) | ~self.timer)
+        if not irregular.any():
+            self.installed = np.zeros(BLOCK, bool)
+            return
+        before = W0 - WEEK
+        self.installed = irregular & (self.install_time >= before)
+        self.window[irregular] = before - WEEK
+        self.last_fetch[irregular] -= WEEK
+        fresh = self.installed
+        self.epoch[fresh] = model.DEFAULT_COOKIE.epoch
+        self.window[fresh] = model.DEFAULT_COOKIE.window
+        self.budget[fresh] = model.DEFAULT_COOKIE.budget
+        self.last_fetch[fresh] = 0
+        self.week = -1
+        WeekSimulation(self, -1, 1).warm_up(irregular)
+        self.installed = np.zeros(BLOCK, bool)
+
+    def _first_week_count_chance(self, expire):
+        """Chance that a system spent its first budget in the week it was installed.
+
+        An estimate from the scenario's rates (the model itself then runs every
+        week of the simulation): the fetches left in the install week against a
+        budget drawn uniformly from 1..BUDGET.
+        """
+        p = self.params
+        k = np.clip(self.klass, 0, None)
+        days_left = (vstep.monday_epoch(self.install_time) + WEEK - self.install_time) / DAY
+        on_share = p.on_days[k] / 7.0
+        timer_fetches = np.where(self.timer, DAY / (expire + p.check_interval / 2.0), 0.0)
+        root_runs = p.runs_per_week[k] * (1 - p.non_root_share[k]) * p.refresh_share[k] / 7.0
+        fetches = (self.timer | self.cloud_init) + days_left * on_share * (timer_fetches + root_runs)
+        return np.clip(np.floor(fetches) / model.BUDGET, 0.0, 1.0)
 
     def _initial_age(self):
         """Install age in weeks (float) of the starting systems."""
@@ -291,7 +352,8 @@ class Block:
     def arch(self):
         """Effective arch index: the x86_64_v2 build on AlmaLinux 10 for some x86_64 systems."""
         major = self.catalog.version_major[self.version]
-        v2 = (self.base_arch == cat.X86_64) & (major == cat.MAJORS.index("10")) & (self.u_v2 < self.params.v2_share)
+        v2 = ((self.base_arch == cat.X86_64) & (major == cat.MAJORS.index("10"))
+              & (self.u_v2 < self.params.v2_share))
         return np.where(v2, cat.X86_64_V2, self.base_arch).astype(np.int8)
 
     def roles(self):
@@ -371,7 +433,8 @@ class Block:
         chosen = newest[major]
         fallback = newest[newest >= 0][-1]
         self.version[local] = np.where(chosen >= 0, chosen, fallback)
-        self.behaviour[local] = self._behaviour_of(c.version_major[self.version[local]], self.u_behaviour[local])
+        major = c.version_major[self.version[local]]
+        self.behaviour[local] = self._behaviour_of(major, self.u_behaviour[local])
         self.last_fetch[local] = 0
         self.epoch[local] = model.DEFAULT_COOKIE.epoch
         self.window[local] = model.DEFAULT_COOKIE.window

@@ -33,6 +33,7 @@ NOISE_KINDS = ("curl", "monitoring-head", "old-yum", "bots", "scanners")
 RETRY_STATUSES = ("200", "499", "503", "504")
 FORMATS = ("almalinux", "fedora")
 SHARE_TOLERANCE = 1e-6
+MAX_VERSIONS = 60
 # mirrors-countme ignores countme data before this Monday (its COUNTME_START_TIME).
 FIRST_COUNTED_MONDAY = datetime.date(2020, 2, 10)
 _VERSION = re.compile(r"(8|9|10)\.(0|[1-9][0-9]?)\Z")
@@ -212,7 +213,8 @@ class PerMajor(Spec):
         self.majors = majors
 
     def allowed(self):
-        return "a table {%s}, V: %s" % (", ".join('"%s" = V' % m for m in self.majors), self.value_spec.allowed())
+        items = ", ".join('"%s" = V' % major for major in self.majors)
+        return "a table {%s}, V: %s" % (items, self.value_spec.allowed())
 
     def check(self, value, key):
         if not isinstance(value, dict):
@@ -264,7 +266,8 @@ def _timezone_name(name):
 def _class_fields(extra):
     fields = {
         "share": Share("share of the population at the start"),
-        "lifetime_weeks": Float(0.1, 5200, "mean weeks until a system is decommissioned (weekly rate 1/lifetime)"),
+        "lifetime_weeks": Float(0.1, 5200,
+                                "mean weeks until a system is decommissioned (weekly rate 1/lifetime)"),
         "timer": Share("share with dnf-makecache.timer enabled"),
         "runs_per_week": Float(0.0, 28.0, "interactive or scripted dnf runs per week (while switched on)"),
         "non_root_share": Share("share of those runs made as a user: they fetch without countme"),
@@ -284,7 +287,8 @@ _CI_FIELDS = {
     "share": Share("share of the population at the start that are CI pipelines"),
     "lifetime_weeks": Float(0.1, 5200, "mean weeks until a pipeline is retired"),
     "containers_per_day": Float(0.0, 10000.0,
-                                "containers per pipeline and day; each runs dnf once as root with a fresh cookie"),
+                                "containers per pipeline and day; each runs dnf once as root with a fresh "
+                                "cookie"),
     "ipv6": Share("share of pipelines reaching the service over IPv6"),
     "nat": Share("share of pipelines behind a NAT shared with other pipelines"),
     "nat_size": Float(1.0, 1000.0, "mean number of pipelines behind one NAT address"),
@@ -302,7 +306,8 @@ SCHEMA = {
         "format": Choice(FORMATS, "log format (--format overrides it)"),
         "servers": Int(1, 64, "load-balanced service nodes mirror1..mirrorN, one log each per UTC day "
                               "(--servers overrides it)"),
-        "fedora_metalink_share": Share("fedora format: share of systems using /metalink, the rest /mirrorlist"),
+        "fedora_metalink_share": Share("fedora format: share of systems using /metalink, "
+                                       "the rest /mirrorlist"),
     },
     "population": {
         "size": Int(1, 20_000_000, "systems at the start (persistent systems and CI pipelines)"),
@@ -315,28 +320,36 @@ SCHEMA = {
                    name_check=lambda name: bool(_VERSION.match(name)),
                    names_text='"MAJOR.MINOR" with MAJOR 8, 9 or 10'),
         "releases": VersionWeeks("versions released during the run; minor upgrades then move to them"),
-        "minor_upgrade_per_week": Share("weekly share of systems behind their major's newest minor that upgrade"),
-        "major_upgrade_per_week": PerMajor(Share("share"), "weekly share of systems upgrading to the next major "
-                                                          "(new mirrorlist URL, new cookies)", majors=("8", "9")),
-        "countme_since": PerMajor(Date("date"), "when the repo files of each major started to carry countme=1"),
-        "metadata_expire": PerMajor(Int(0, 31_536_000, "seconds"), "metadata_expire of the repo files, seconds"),
+        "minor_upgrade_per_week": Share("weekly share of systems behind their major's newest minor "
+                                        "that upgrade"),
+        "major_upgrade_per_week": PerMajor(
+            Share("share"), "weekly share of systems upgrading to the next major (new mirrorlist URL, new "
+                            "cookies); only once a version of it is in versions.mix or out",
+            majors=("8", "9")),
+        "countme_since": PerMajor(Date("date"), "when the repo files of each major started to carry "
+                                                "countme=1"),
+        "metadata_expire": PerMajor(Int(3600, 31_536_000, "seconds"),
+                                    "metadata_expire of the repo files, seconds"),
     },
     "arches": {
         "mix": Mix(ARCHES, "base architectures"),
         "x86_64_v2_share": Share("share of AlmaLinux 10 x86_64 systems on the x86_64_v2 build"),
     },
     "os_release": {
-        "mix": Mix(OS_RELEASES, "os-release variants: stock, with a VARIANT_ID, rebranded NAME, missing file"),
+        "mix": Mix(OS_RELEASES, "os-release variants: stock, with a VARIANT_ID, rebranded NAME, "
+                                "missing file"),
         "variant_id": Text("VARIANT_ID of the variant-id systems", pattern=r"[0-9a-z._-]{1,40}\Z"),
-        "rebranded_name": Text("NAME of the rebranded systems (libdnf then sends plain \"libdnf\")"),
+        "rebranded_name": Text("NAME of the rebranded systems (a derivative or a renamed image)"),
     },
     "behaviour": {
-        major: Mix(BEHAVIOURS, "client behaviour of AlmaLinux %s: libdnf's own epoch rule (legacy or machine-id), "
-                               "the countme plugin, opted out, countme removed from the repo files" % major)
+        major: Mix(BEHAVIOURS, "client behaviour of AlmaLinux %s: libdnf's own epoch rule (legacy or "
+                               "machine-id), the countme plugin, opted out, countme removed from the repo "
+                               "files" % major)
         for major in MAJORS
     },
     "repos": {
-        "enabled": {role: Share("share of systems with %s enabled (where it exists)" % role) for role in ROLES},
+        "enabled": {role: Share("share of systems with %s enabled (where it exists)" % role)
+                    for role in ROLES},
         "stale": Share("share of systems with a repo the service does not know (every request answered 404)"),
     },
     "timer": {
@@ -351,7 +364,8 @@ SCHEMA = {
             "start_hours": Range(0.0, 23.0, "local hour it is switched on, uniform in [LOW, HIGH]"),
             "hours_on": Range(0.1, 24.0, "hours it stays on, uniform in [LOW, HIGH]"),
             "timezones": Mix((), "UTC offsets of desktops, hours",
-                             name_check=_timezone_name, names_text='"-12" to "14" in quarter hours, e.g. "5.5"'),
+                             name_check=_timezone_name,
+                             names_text='"-12" to "14" in quarter hours, e.g. "5.5"'),
         }),
         "cloud": _class_fields({
             "image_cookie": Share("share of instances whose image kept a countme cookie from its build"),
@@ -414,7 +428,8 @@ def _merge(target, data, path, source, sources):
     node = _spec_at(path, source) if path else SCHEMA
     if isinstance(node, dict):
         if not isinstance(data, dict):
-            raise SimError("%s: %s must be a table with keys: %s" % (source, _describe_key(path), ", ".join(node)))
+            raise SimError("%s: %s must be a table with keys: %s"
+                           % (source, _describe_key(path), ", ".join(node)))
         for key, value in data.items():
             child = _spec_at(path + (key,), source)
             if isinstance(child, dict) or not child.atomic:
@@ -448,7 +463,8 @@ def _validate(tree, node, path, sources):
         result = {}
         for key, child in node.items():
             if key not in tree:
-                raise SimError("%s: key %s is missing" % (_source_of(path, sources), _describe_key(path + (key,))))
+                raise SimError("%s: key %s is missing"
+                               % (_source_of(path, sources), _describe_key(path + (key,))))
             result[key] = _validate(tree[key], child, path + (key,), sources)
         return result
     value = tree.get("__value__", tree) if isinstance(tree, dict) and not node.atomic else tree
@@ -458,7 +474,9 @@ def _validate(tree, node, path, sources):
         if isinstance(value, dict) and not node.atomic:
             # Name the file that set the offending item, when one did.
             item = str(error).split('"')[1] if str(error).startswith('"') else None
-            source = sources.get(path + (item,), _source_of(path, sources)) if item else _source_of(path, sources)
+            source = _source_of(path, sources)
+            if item:
+                source = sources.get(path + (item,), source)
         else:
             source = _source_of(path, sources)
         raise SimError("%s: key %s: %s; allowed: %s"
@@ -492,7 +510,8 @@ def load(path=None, assignments=()):
     """The effective scenario: the default, then the file at ``path``, then ``--set`` assignments."""
     sources = {}
     tree = {}
-    _merge(tree, _read_toml(DEFAULT_PATH, "default scenario"), (), "default scenario %s" % DEFAULT_PATH, sources)
+    default = _read_toml(DEFAULT_PATH, "default scenario")
+    _merge(tree, default, (), "default scenario %s" % DEFAULT_PATH, sources)
     if path is not None:
         _merge(tree, _read_toml(path, "scenario"), (), "scenario %s" % path, sources)
     for text in assignments:
@@ -500,7 +519,8 @@ def load(path=None, assignments=()):
         source = "--set %s" % text
         node = _spec_at(key, source)
         if isinstance(node, dict):
-            raise SimError("%s: %s is a table; set one of its keys: %s" % (source, ".".join(key), ", ".join(node)))
+            raise SimError("%s: %s is a table; set one of its keys: %s"
+                           % (source, ".".join(key), ", ".join(node)))
         parent = tree
         for part in key[:-1]:
             parent = parent.setdefault(part, {})
@@ -524,19 +544,15 @@ def _check_consistency(scenario, sources):
         origins = sorted({_source_of(("classes", name, "share"), sources) for name in CLASSES})
         raise SimError("%s: keys classes.<class>.share add up to %.6g, not 1 (%s)" % (
             "; ".join(origins), total, ", ".join("%s %s" % item for item in shares.items())))
-    majors = {version.split(".")[0] for version in scenario["versions"]["mix"]}
-    majors |= {version.split(".")[0] for version in scenario["versions"]["releases"]}
-    for major, nxt in (("8", "9"), ("9", "10")):
-        if scenario["versions"]["major_upgrade_per_week"][major] > 0 and major in majors and nxt not in majors:
-            origins = sorted({_source_of(("versions", key), sources) for key in ("mix", "releases")}
-                             | {_source_of(("versions", "major_upgrade_per_week", major), sources)})
-            raise SimError("%s: key versions.major_upgrade_per_week: systems upgrade from %s to %s, but "
-                           "versions.mix and versions.releases have no %s.x version"
-                           % ("; ".join(origins), major, nxt, nxt))
+    versions = set(scenario["versions"]["mix"]) | set(scenario["versions"]["releases"])
+    if len(versions) > MAX_VERSIONS:
+        raise SimError("%s: keys versions.mix and versions.releases name %d versions; allowed: at most %d"
+                       % (_source_of(("versions", "mix"), sources), len(versions), MAX_VERSIONS))
     for version, week in scenario["versions"]["releases"].items():
         if week >= scenario["run"]["weeks"]:
             raise SimError("%s: key versions.releases: %s comes out in week %d, after the run's %d weeks"
-                           % (_source_of(("versions", "releases"), sources), version, week, scenario["run"]["weeks"]))
+                           % (_source_of(("versions", "releases"), sources), version, week,
+                              scenario["run"]["weeks"]))
 
 
 def to_toml(scenario):

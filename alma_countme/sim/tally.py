@@ -26,6 +26,10 @@ The rules, as mirrors-countme 0.1.5 applies them:
   days, the distinct (address, OS fields, repo) of all matching lines, and
   sum the days; their complete weeks are bounded by the lines without
   ``countme`` in the same way (from week 0).
+
+One difference remains, because a record keeps the query as a dict: a bare
+``/mirrorlist?`` (a question mark and nothing after it) counts for
+mirrors-countme as a unique-address hit with a blank repo, and not here.
 """
 
 import collections
@@ -103,11 +107,11 @@ def repo_fields(path, query):
     if path in FEDORA_PATHS:
         if not query:
             return None
-        return query.get("repo", ""), query.get("arch", "")
+        return query.get("repo") or "", query.get("arch") or ""
     parts = almalinux_repo(path)
     if parts is None:
         return None
-    return parts[1], query.get("arch", "")
+    return parts[1], query.get("arch") or ""
 
 
 def countme_item(timestamp, host, method, path, query, status, user_agent):
@@ -122,8 +126,10 @@ def countme_item(timestamp, host, method, path, query, status, user_agent):
     repo = repo_fields(path, query)
     if repo is None:
         return None
+    value = query.get("countme")
     try:
-        sys_age = int(query.get("countme", UNIQUE_AGE))
+        # A blank "countme=" is no countme at all: mirrors-countme's query parsing drops blank values.
+        sys_age = UNIQUE_AGE if value in (None, "") else int(value)
     except ValueError:
         return None
     return CountmeItem(int(timestamp), host, *agent_fields(user_agent), sys_age, *repo)

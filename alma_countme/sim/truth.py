@@ -101,7 +101,8 @@ class Truth:
                 "versions": {c.versions[i]: int(n) for i, n in enumerate(stats.versions) if n},
                 "arches": {cat.ARCHES[i]: int(n) for i, n in enumerate(stats.arches) if n},
                 "active_by_class": {name: int(n) for name, n in zip(cat.CLASSES, stats.active_by_class)},
-                "active_by_behaviour": {name: int(n) for name, n in zip(cat.BEHAVIOURS, stats.active_by_behaviour)},
+                "active_by_behaviour": {name: int(n)
+                                        for name, n in zip(cat.BEHAVIOURS, stats.active_by_behaviour)},
                 "distinct_libdnf_addresses": int(stats.libdnf_addresses),
                 "countme_flags_sent": int(stats.flags_sent),
                 "retried_requests": int(stats.retries),
@@ -153,7 +154,8 @@ def summary_table(summary):
     lines = ["countme-sim summary: seed %s, format %s, %d server%s" % (
         summary["seed"], summary["format"], summary["servers"], "" if summary["servers"] == 1 else "s"), ""]
     for (label, _), row in zip(rows, cells):
-        lines.append(("%-*s  %s" % (label_width, label, "  ".join(cell.rjust(width) for cell in row))).rstrip())
+        cells_text = "  ".join(cell.rjust(width) for cell in row)
+        lines.append(("%-*s  %s" % (label_width, label, cells_text)).rstrip())
     lines += ["", "The estimate counts one repo's countme hits; mirrors-countme holds the last week back."]
     return "\n".join(lines) + "\n"
 

@@ -88,8 +88,8 @@ def cells(rows, level):
     result = collections.Counter()
     for key, hits in rows.items():
         kind = _kind(key)
-        if kind == UNIQUE and level in ("bucket",):
-            continue
+        if kind == UNIQUE and level == "bucket":
+            continue  # unique-address rows have no bucket
         result[(key.week_start, kind, _value(level, key))] += hits
     return result
 

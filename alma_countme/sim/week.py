@@ -18,20 +18,19 @@ import numpy as np
 from alma_countme.sim import catalog as cat
 from alma_countme.sim import network, rand, vstep
 from alma_countme.sim.arrays import distinct, distinct_first, distinct_inverse
-from alma_countme.sim.population import DAY, ROLE_COUNT, WEEK
+from alma_countme.sim.population import DAY, MANUAL_SLOTS, ROLE_COUNT, WEEK
 
 NEVER = np.iinfo(np.int64).max
 COLUMNS = 9  # (local) days that can overlap one UTC week
 CONTAINER_ID = 1 << 44  # ids of containers: CONTAINER_ID | system id << 16 | number in the week
 NOISE_ID = 1 << 62  # ids of other clients' requests: NOISE_ID | block << 30 | number
 POOL_SIZE = 1024  # addresses per kind of other client and block
-SEQ_RETRY, SEQ_USER = 16, 32  # order of a system's requests in the same second
 
 
 class Lines:
     """Columns of log lines being gathered (numpy arrays of equal length)."""
 
-    FIELDS = ("t", "sysid", "seq", "server", "addr", "path", "countme", "status", "method", "ua", "local")
+    FIELDS = ("t", "sysid", "server", "addr", "path", "countme", "status", "method", "ua", "local")
 
     def __init__(self):
         self.parts = {name: [] for name in self.FIELDS}
@@ -43,7 +42,7 @@ class Lines:
             self.parts[name].append(np.broadcast_to(value, (size,)) if np.ndim(value) == 0 else value)
 
     def done(self):
-        dtypes = dict(t=np.int64, sysid=np.int64, seq=np.int16, server=np.int16, addr=np.uint64, path=np.int32,
+        dtypes = dict(t=np.int64, sysid=np.int64, server=np.int16, addr=np.int32, path=np.int32,
                       countme=np.int8, status=np.int8, method=np.int8, ua=np.int32, local=np.int32)
         return {name: (np.concatenate(self.parts[name]).astype(dtypes[name]) if self.parts[name]
                        else np.zeros(0, dtypes[name])) for name in self.FIELDS}
@@ -86,8 +85,13 @@ class WeekStats:
         return self
 
 
-def _uniform(seed, purpose, *keys):
-    return rand.uniform(seed, purpose, *keys)
+_TWO_BITS = np.arange(0, 2 * ROLE_COUNT, 2, dtype=np.int64)[None, :]
+_BIT_SCALE = {bits: 1.0 / (1 << bits) for bits in range(1, 33)}
+
+
+def _bits(h, low, count):
+    """A uniform in [0, 1) from ``count`` bits of the uint64 hashes ``h`` starting at bit ``low``."""
+    return ((h >> np.uint64(low)) & np.uint64((1 << count) - 1)).astype(np.float64) * _BIT_SCALE[count]
 
 
 class WeekSimulation:
@@ -102,13 +106,14 @@ class WeekSimulation:
         self.servers = servers
         self.W0 = block.plan.week_start(week)
         self.W1 = self.W0 + WEEK
-        self.rng = rand.generator(self.seed, rand.ACTIVITY, block.number, week)
-        self.countme_rng = rand.generator(self.seed, rand.COUNTME, block.number, week)
+        # The warm-up week before the run (week -1) has streams of its own.
+        keys = (block.number, week) if week >= 0 else (block.number, 1 << 20)
+        self.rng = rand.generator(self.seed, rand.ACTIVITY, *keys)
+        self.countme_rng = rand.generator(self.seed, rand.COUNTME, *keys)
         self.lines = Lines()
+        self.recording = True
 
-    # ---- the whole week ---------------------------------------------------------------------------
-
-    def run(self):
+    def _prepare(self):
         b = self.block
         alive = b.status == b.ALIVE
         self.alive_start = np.where(b.installed, b.install_time, self.W0)
@@ -118,6 +123,24 @@ class WeekSimulation:
         self.roles = b.roles()
         self.major = self.catalog.version_major[b.version]
         self.agent = self.catalog.agent_index(b.version, self.arch, b.os_release)
+
+    def warm_up(self, systems):
+        """Step the cookies of ``systems`` through this week (the one before the run), writing nothing.
+
+        Starting cookies are an estimate of a steady state; a week of the model
+        itself leaves budgets carried over where few requests do not spend them.
+        """
+        self._prepare()
+        self.recording = False
+        idx = np.flatnonzero(systems & self.online & (self.block.klass != cat.CI))
+        if len(idx):
+            self._persistent(idx)
+
+    # ---- the whole week ---------------------------------------------------------------------------
+
+    def run(self):
+        b = self.block
+        self._prepare()
         persistent = np.flatnonzero(self.online & (b.klass != cat.CI))
         if len(persistent):
             self._persistent(persistent)
@@ -125,53 +148,31 @@ class WeekSimulation:
         if len(pipelines):
             self._containers(pipelines)
         columns = self.lines.done()
-        columns = self._retries(columns)
-        columns = self._concat(columns, self._noise(int(self.online.sum())))
-        return columns
+        retries = self._retries(columns)
+        noise = self._noise(int(self.online.sum()))
+        parts = [part for part in (columns, retries, noise) if part is not None]
+        return {name: np.concatenate([part[name].astype(columns[name].dtype, copy=False) for part in parts])
+                for name in columns} if len(parts) > 1 else columns
 
     # ---- persistent systems -----------------------------------------------------------------------
 
     def _persistent(self, idx):
-        intervals = self._intervals(idx)
-        root_runs, refresh, user_runs = self._manual_runs(idx, intervals)
-        fetches = self._fetches(idx, intervals, root_runs, refresh)
-        self._root_requests(idx, fetches)
-        self._user_requests(idx, user_runs)
-        self.block.last_fetch[idx] = self._last
+        desktop = self.block.klass[idx] == cat.DESKTOP
+        for group, days in ((idx[~desktop], self._utc_days), (idx[desktop], self._desktop_days)):
+            if not len(group):
+                continue
+            iv = days(group)
+            root_runs, refresh, user_runs = self._manual_runs(group, iv)
+            timer = iv if days == self._desktop_days else self._always_on(group)
+            rounds, last = self._fetches(group, timer, root_runs, refresh)
+            self._root_requests(group, rounds)
+            if self.recording:
+                self._user_requests(group, user_runs)
+            self.block.last_fetch[group] = last
 
-    def _intervals(self, idx):
-        """Switched-on intervals of the week: (start, end, boot, day key, natural start, natural end)."""
-        b, p = self.block, self.params
-        n = len(idx)
-        column = np.arange(COLUMNS)
-        sysid = b.ids[idx][:, None]
-        # Servers and cloud instances: the seven UTC days.
-        utc_day = self.W0 // DAY + column[None, :]
-        nat_a = np.broadcast_to(utc_day * DAY, (n, COLUMNS)).copy()
-        nat_b = nat_a + DAY
-        nat_b[:, 7:] = nat_a[:, 7:]  # only seven days in a UTC week
-        day_key = np.broadcast_to(utc_day, (n, COLUMNS)).copy()
-        natural_boot = np.zeros((n, COLUMNS), bool)
-        desktop = b.klass[idx] == cat.DESKTOP
-        if desktop.any():
-            tz = b.timezone[idx][desktop][:, None]
-            local_day = (self.W0 + tz) // DAY - 1 + column[None, :]
-            midnight = local_day * DAY - tz
-            weekday = (local_day + 3) % 7  # 1970-01-01 was a Thursday; 0 is Monday
-            on_weekday, on_weekend = p.desktop_on
-            dsys = sysid[desktop]
-            on = _uniform(self.seed, rand.DESKTOP_ON, dsys, local_day) < np.where(weekday < 5, on_weekday,
-                                                                                  on_weekend)
-            low, high = p.desktop_start
-            start = midnight + ((low + _uniform(self.seed, rand.DESKTOP_START, dsys, local_day) * (high - low))
-                                * 3600).astype(np.int64)
-            low, high = p.desktop_hours
-            hours = ((low + _uniform(self.seed, rand.DESKTOP_HOURS, dsys, local_day) * (high - low))
-                     * 3600).astype(np.int64)
-            nat_a[desktop] = start
-            nat_b[desktop] = np.where(on, start + hours, start)
-            day_key[desktop] = local_day
-            natural_boot[desktop] = True
+    def _clip(self, idx, nat_a, nat_b, natural_boot, day):
+        """Intervals clipped to the week and to the system's life; boots where a system starts."""
+        b = self.block
         low = np.maximum(self.alive_start[idx], self.W0)[:, None]
         high = self.alive_end[idx][:, None]
         a = np.maximum(nat_a, low)
@@ -179,61 +180,108 @@ class WeekSimulation:
         valid = e > a
         fresh = (b.installed[idx] | b.was_offline[idx])[:, None]
         boot = valid & ((natural_boot & (nat_a >= low)) | (fresh & (a == low)))
-        return dict(a=a, b=e, valid=valid, boot=boot, day=day_key, nat_a=nat_a, nat_b=nat_b)
+        return dict(a=a, b=e, valid=valid, boot=boot, day=day, nat_a=nat_a, nat_b=nat_b)
+
+    def _utc_days(self, idx):
+        """Servers and cloud instances: the week's seven UTC days (where dnf runs fall)."""
+        utc_day = self.W0 // DAY + np.arange(7)[None, :]
+        nat_a = np.repeat(utc_day * DAY, len(idx), axis=0)
+        day = np.repeat(utc_day, len(idx), axis=0)
+        return self._clip(idx, nat_a, nat_a + DAY, np.zeros(nat_a.shape, bool), day)
+
+    def _always_on(self, idx):
+        """Servers and cloud instances for the timer: one interval, the week (or their part of it)."""
+        b = self.block
+        low = np.maximum(self.alive_start[idx], self.W0)[:, None]
+        high = self.alive_end[idx][:, None]
+        fresh = (b.installed[idx] | b.was_offline[idx])[:, None]
+        return dict(a=low, b=high, valid=high > low, boot=fresh & (high > low))
+
+    def _desktop_days(self, idx):
+        """Desktops: switched on on most weekdays, for working hours in their time zone."""
+        b, p = self.block, self.params
+        tz = b.timezone[idx][:, None]
+        local_day = (self.W0 + tz) // DAY - 1 + np.arange(COLUMNS)[None, :]
+        midnight = local_day * DAY - tz
+        weekday = (local_day + 3) % 7  # 1970-01-01 was a Thursday; 0 is Monday
+        # One hash per (system, local day): the same whichever week asks (days straddle weeks).
+        h = rand.hash64(self.seed, rand.DESKTOP_DAY, (b.ids[idx][:, None] << 24) | (local_day & 0xFFFFFF))
+        on_weekday, on_weekend = p.desktop_on
+        on = _bits(h, 0, 16) < np.where(weekday < 5, on_weekday, on_weekend)
+        low, high = p.desktop_start
+        start = midnight + ((low + _bits(h, 16, 24) * (high - low)) * 3600).astype(np.int64)
+        low, high = p.desktop_hours
+        hours = ((low + _bits(h, 40, 24) * (high - low)) * 3600).astype(np.int64)
+        end = np.where(on, start + hours, start)
+        return self._clip(idx, start, end, np.ones(start.shape, bool), local_day)
 
     def _manual_runs(self, idx, iv):
-        """dnf runs in the intervals: root runs (time or NEVER), their --refresh flags, and user runs."""
+        """dnf runs in the intervals: root runs (time or NEVER, in order), their --refresh flags,
+        and user runs (system row, time)."""
         b, p = self.block, self.params
         klass = b.klass[idx]
-        chance = p.runs_slot_chance[klass][:, None, None]
-        sysid = b.ids[idx][:, None, None]
-        day = iv["day"][:, :, None]
-        slot = np.arange(4)[None, None, :]
-        present = _uniform(self.seed, rand.MANUAL_RUN, sysid, day, slot) < chance
-        span = (iv["nat_b"] - iv["nat_a"])[:, :, None]
-        when = iv["nat_a"][:, :, None] + (_uniform(self.seed, rand.MANUAL_TIME, sysid, day, slot) * span
-                                          ).astype(np.int64)
-        inside = present & (when >= iv["a"][:, :, None]) & (when < iv["b"][:, :, None]) & iv["valid"][:, :, None]
-        user = _uniform(self.seed, rand.MANUAL_KIND, sysid, day, slot) < p.non_root_share[klass][:, None, None]
-        refresh = _uniform(self.seed, rand.MANUAL_KIND + 50, sysid, day, slot) < p.refresh_share[klass][:, None,
-                                                                                                          None]
-        n = len(idx)
-        root = np.where(inside & ~user, when, NEVER).reshape(n, -1)
-        refresh = (refresh & ~user).reshape(n, -1)
+        slot = np.arange(MANUAL_SLOTS)[None, None, :]
+        h = rand.hash64(self.seed, rand.MANUAL_RUN,
+                        (b.ids[idx][:, None, None] << 24) | ((iv["day"][:, :, None] & 0xFFFFF) << 4) | slot)
+        n, days = iv["day"].shape
+        chance = np.broadcast_to(p.runs_slot_chance[klass][:, None, None], h.shape)
+        present = np.flatnonzero((_bits(h, 0, 16) < chance) & iv["valid"][:, :, None])
+        # Only the few slots that hold a run: its time, and whether it is a user's or --refresh.
+        h = h.reshape(-1)[present]
+        row, day = present // (days * MANUAL_SLOTS), present // MANUAL_SLOTS % days
+        span = (iv["nat_b"] - iv["nat_a"])[row, day]
+        when = iv["nat_a"][row, day] + (_bits(h, 16, 24) * span).astype(np.int64)
+        inside = (when >= iv["a"][row, day]) & (when < iv["b"][row, day])
+        user = inside & (_bits(h, 40, 12) < p.non_root_share[klass][row])
+        root_run = inside & ~user
+        refresh_run = root_run & (_bits(h, 52, 12) < p.refresh_share[klass][row])
+        root = np.full(n * days * MANUAL_SLOTS, NEVER, np.int64)
+        root[present[root_run]] = when[root_run]
+        refresh = np.zeros(n * days * MANUAL_SLOTS, bool)
+        refresh[present[refresh_run]] = True
+        root, refresh = root.reshape(n, -1), refresh.reshape(n, -1)
         # cloud-init's `dnf update` on an instance's first boot
         first_boot = b.installed[idx] & b.cloud_init[idx]
         boot_run = np.where(first_boot, b.install_time[idx] + 60 + self.rng.integers(0, 240, n), NEVER)
         boot_run = np.where(boot_run < self.alive_end[idx], boot_run, NEVER)
         root = np.concatenate([root, boot_run[:, None]], axis=1)
         refresh = np.concatenate([refresh, first_boot[:, None]], axis=1)
-        rows, cols = np.nonzero(inside & user)[:2]
-        user_runs = (rows, when[inside & user])
-        return root, refresh, user_runs
+        # Keep the columns that hold any run, earliest first.
+        order = np.argsort(root, axis=1, kind="stable")
+        width = max(1, int((root < NEVER).sum(axis=1).max()))
+        root = np.take_along_axis(root, order[:, :width], axis=1)
+        refresh = np.take_along_axis(refresh, order[:, :width], axis=1)
+        return root, refresh, (row[user], when[user])
 
     def _fetches(self, idx, iv, root, refresh):
-        """Root metadata fetches in rounds: round r holds each system's r-th fetch of the week."""
+        """Root metadata fetches in rounds: round r holds each system's r-th fetch of the week.
+
+        Returns the rounds [(rows of idx, times)] and each system's last fetch.
+        """
         b, p = self.block, self.params
         n = len(idx)
         expire = p.metadata_expire[self.major[idx]]
         last = b.last_fetch[idx].copy()
         current = np.full(n, self.W0 - 1, np.int64)
-        timer = b.timer[idx]
-        check = iv["a"] + np.where(iv["boot"], p.boot_delay, 0)
+        timer = b.timer[idx][:, None]
+        start, end, valid, boot = iv["a"], iv["b"], iv["valid"], iv["boot"]
+        check = start + np.where(boot, p.boot_delay, 0)
         active = np.arange(n)
         rounds = []
         while len(active):
             due = last[active] + expire[active]
             wait = self.rng.integers(0, p.check_interval, len(active))
             after_expiry = (due + wait)[:, None]
-            boot = iv["boot"][active]
             # Checks run every check_interval or so while switched on: the fetch follows expiry by
             # up to one interval, or the first check of an interval that starts with a boot; an
-            # interval that merely continues (a new day, a new week) starts with a check pending.
-            starts = iv["a"][active]
-            candidate = np.where(boot, np.where(due[:, None] <= check[active], check[active], after_expiry),
-                                 np.where(after_expiry >= starts, after_expiry, starts + wait[:, None]))
-            usable = (iv["valid"][active] & (candidate < iv["b"][active])
-                      & (candidate > current[active][:, None]) & timer[active][:, None])
+            # interval that merely continues (a new week) starts with a check pending.
+            starts = start[active]
+            first_check = check[active]
+            at_boot = np.where(due[:, None] <= first_check, first_check, after_expiry)
+            going_on = np.where(after_expiry >= starts, after_expiry, starts + wait[:, None])
+            candidate = np.where(boot[active], at_boot, going_on)
+            usable = (valid[active] & (candidate < end[active]) & (candidate > current[active][:, None])
+                      & timer[active])
             timer_time = np.where(usable, candidate, NEVER).min(axis=1)
             runs = root[active]
             qualifies = (runs > current[active][:, None]) & ((runs >= due[:, None]) | refresh[active])
@@ -245,26 +293,36 @@ class WeekSimulation:
                 rounds.append((active, when))
                 last[active] = when
                 current[active] = when
-        self._last = last
-        return rounds
+        return rounds, last
 
     def _requests_of(self, systems, when):
         """(fetch index, role, time) of every enabled repo's request, a second or two apart."""
         roles = self.roles[systems]
-        step = np.where(roles, self.rng.integers(0, 3, roles.shape), 0)
+        # 0 to 3 seconds between repos: two bits per repo of one draw per fetch.
+        bits = self.rng.integers(0, 1 << (2 * ROLE_COUNT), len(systems))
+        step = np.where(roles, (bits[:, None] >> _TWO_BITS) & 3, 0)
         offset = np.cumsum(step, axis=1) - step
         fetch, role = np.nonzero(roles)
         times = np.minimum(when[fetch] + offset[fetch, role], self.W1 - 1)
         return fetch, role, times
 
     def _root_requests(self, idx, rounds):
-        for systems, when in rounds:
-            g = idx[systems]
-            fetch, role, times = self._requests_of(g, when)
-            local = g[fetch]
-            server = self.rng.integers(0, self.servers, len(g))[fetch]
-            countme = self._countme(local, role, times)
-            self._add_system_lines(local, role, times, countme, server, role.astype(np.int16))
+        if not rounds:
+            return
+        systems = idx[np.concatenate([rows for rows, _ in rounds])]
+        when = np.concatenate([times for _, times in rounds])
+        fetch, role, times = self._requests_of(systems, when)
+        local = systems[fetch]
+        server = self.rng.integers(0, self.servers, len(systems))[fetch]
+        # Requests come round by round (np.nonzero keeps fetch order), and a round holds one fetch
+        # per system: stepping the cookies a round at a time keeps each cookie's steps in order.
+        sizes = np.array([len(rows) for rows, _ in rounds])
+        bounds = np.searchsorted(fetch, np.concatenate([[0], np.cumsum(sizes)]))
+        countme = np.zeros(len(fetch), np.int8)
+        for begin, end in zip(bounds[:-1], bounds[1:]):
+            countme[begin:end] = self._countme(local[begin:end], role[begin:end], times[begin:end])
+        if self.recording:
+            self._add_system_lines(local, role, times, countme, server)
 
     def _countme(self, local, role, times):
         """Each request through the countme model with its repo's cookie; returns countme (0 = none)."""
@@ -282,11 +340,14 @@ class WeekSimulation:
         # The plugin writes the install epoch into the cookie before libdnf reads it
         # (machine-id valid and not in the future), and libdnf's legacy rule then uses it.
         plugin = (b.behaviour[g] == cat.PLUGIN) & (mid > 0) & (mid <= now)
-        epoch = np.where(plugin, install_epoch, b.epoch[g, r])
+        # Flat views of the (system, repo) cookie arrays: one index is cheaper than two.
+        cookie = g * ROLE_COUNT + r
+        epochs, windows, budgets = b.epoch.reshape(-1), b.window.reshape(-1), b.budget.reshape(-1)
+        epoch = np.where(plugin, install_epoch, epochs[cookie])
         draws = vstep.draw_budgets(self.countme_rng, len(g))
         flag, bucket, epoch, window, budget, _ = vstep.countme_step(
-            epoch, b.window[g, r], b.budget[g, r], now, system_epoch, draws)
-        b.epoch[g, r], b.window[g, r], b.budget[g, r] = epoch, window, budget
+            epoch, windows[cookie], budgets[cookie], now, system_epoch, draws)
+        epochs[cookie], windows[cookie], budgets[cookie] = epoch, window, budget
         result[counts] = bucket
         return result
 
@@ -297,20 +358,20 @@ class WeekSimulation:
         g = idx[rows]
         fetch, role, times = self._requests_of(g, when)
         server = self.rng.integers(0, self.servers, len(g))[fetch]
-        self._add_system_lines(g[fetch], role, times, 0, server, (SEQ_USER + role).astype(np.int16))
+        self._add_system_lines(g[fetch], role, times, 0, server)
 
-    def _add_system_lines(self, local, role, times, countme, server, seq, sysid=None, via=None):
+    def _add_system_lines(self, local, role, times, countme, server, sysid=None):
         b, c = self.block, self.catalog
         path = c.system_paths(self.major[local], role, self.arch[local], b.style[local])
-        self.lines.add(t=times, sysid=b.ids[local] if sysid is None else sysid, seq=seq, server=server,
+        self.lines.add(t=times, sysid=b.ids[local] if sysid is None else sysid, server=server,
                        addr=self._address(local, times), path=path, countme=countme,
                        status=c.path_status[path], method=cat.GET, ua=self.agent[local], local=local)
 
     def _address(self, local, times):
+        """Address ids (see network.address_ids) of systems ``local`` at ``times``."""
         b = self.block
-        group = b.group[local]
-        lease = network.lease_index(self.seed, b.number, group, times, b.lease_days[local], b.dynamic[local])
-        return network.address_keys(self.seed, b.number, group, lease, b.ipv6[local])
+        lease = np.where(b.dynamic[local], (times + b.lease_phase[local]) // b.lease_period[local], 0)
+        return network.address_ids(b.group[local], lease, b.ipv6[local])
 
     # ---- CI containers ----------------------------------------------------------------------------
 
@@ -335,11 +396,13 @@ class WeekSimulation:
         counts = (behaviour != cat.OPTED_OUT) & (behaviour != cat.COUNTME_REMOVED)
         zeros = np.zeros(len(local), np.int64)
         draws = vstep.draw_budgets(self.countme_rng, len(local))
-        _, bucket, _, _, _, _ = vstep.countme_step(zeros, np.full(len(local), vstep.model.DEFAULT_COOKIE.window),
-                                                   np.full(len(local), -1), times + b.skew[local], zeros, draws)
+        default = vstep.model.DEFAULT_COOKIE
+        _, bucket, _, _, _, _ = vstep.countme_step(
+            np.full(len(local), default.epoch), np.full(len(local), default.window),
+            np.full(len(local), default.budget), times + b.skew[local], zeros, draws)
         countme = np.where(counts, bucket, 0)
         server = self.rng.integers(0, self.servers, len(owner))[fetch]
-        self._add_system_lines(local, role, times, countme, server, role.astype(np.int16), sysid=container[fetch])
+        self._add_system_lines(local, role, times, countme, server, sysid=container[fetch])
 
     # ---- retries and other clients ----------------------------------------------------------------
 
@@ -350,7 +413,7 @@ class WeekSimulation:
         failed = np.flatnonzero(self.rng.random(count) < p.retry_share)
         self.retry_count = len(failed)
         if not len(failed):
-            return columns
+            return None
         first = p.retry_status[np.searchsorted(np.cumsum(p.retry_status_shares)[:-1],
                                                self.rng.random(len(failed)), side="right")]
         low, high = p.retry_delay
@@ -359,11 +422,10 @@ class WeekSimulation:
         columns["status"][failed] = first
         retry["t"] = np.minimum(retry["t"] + delay, self.W1 - 1)
         retry["countme"][:] = 0
-        retry["seq"] = retry["seq"] + SEQ_RETRY
         retry["server"] = self.rng.integers(0, self.servers, len(failed)).astype(np.int16)
         system = retry["sysid"] < NOISE_ID
         retry["addr"][system] = self._address(retry["local"][system], retry["t"][system])
-        return self._concat(columns, retry)
+        return retry
 
     def _noise(self, online):
         """Requests of other clients (curl, monitoring, old yum, bots, scanners)."""
@@ -386,17 +448,11 @@ class WeekSimulation:
             method[mine] = spec["method"]
             pool[mine] = network.POOL_BASE + index * POOL_SIZE + self.rng.integers(0, spec["pool"], size)
         t = self.W0 + self.rng.integers(0, WEEK, count)
-        addr = network.address_keys(self.seed, b.number, pool, 0, False)
-        return dict(t=t, sysid=NOISE_ID | (b.number << 30) | np.arange(count), seq=np.zeros(count, np.int16),
+        addr = network.address_ids(pool, 0, False)
+        return dict(t=t, sysid=NOISE_ID | (b.number << 30) | np.arange(count),
                     server=self.rng.integers(0, self.servers, count).astype(np.int16), addr=addr, path=path,
                     countme=np.zeros(count, np.int8), status=c.path_status[path], method=method, ua=agent,
                     local=np.full(count, -1, np.int32))
-
-    @staticmethod
-    def _concat(columns, more):
-        if more is None:
-            return columns
-        return {name: np.concatenate([columns[name], more[name].astype(columns[name].dtype)]) for name in columns}
 
 
 # ---- what the week's lines are worth ---------------------------------------------------------------
@@ -429,13 +485,18 @@ def make_unique(columns, catalog, W0, W1):
     Returns the number of lines moved.
     """
     moved = 0
+    fields_bits = max(1, int(len(catalog.agent_fields) - 1).bit_length())
+    tag_bits = max(1, int(len(catalog.repo_pairs) - 1).bit_length())
+    assert 20 + 22 + fields_bits + 3 + tag_bits <= 63, "scenario.MAX_VERSIONS keeps the item key in 64 bits"
     for _ in range(100):
         truth = np.flatnonzero(_counted(columns, catalog) & (columns["countme"] > 0))
-        t = columns["t"][truth]
-        keys = [t, columns["addr"][truth], catalog.agent_fields_id[columns["ua"][truth]],
-                columns["countme"][truth], catalog.truth_tag[columns["path"][truth]]]
-        order = np.lexsort(keys[::-1])
-        rank = _runs_of_equal([key[order] for key in keys])
+        # One integer per item: time in the week (20 bits), address id (22), agent fields, age (3), repo.
+        key = (columns["t"][truth] - W0) << np.int64(22) | columns["addr"][truth]
+        key = (key << np.int64(fields_bits)) | catalog.agent_fields_id[columns["ua"][truth]]
+        key = (key << np.int64(3)) | columns["countme"][truth]
+        key = (key << np.int64(tag_bits)) | catalog.truth_tag[columns["path"][truth]]
+        order = np.argsort(key, kind="stable")
+        rank = _runs_of_equal([key[order]])
         duplicate = rank > 0
         if not duplicate.any():
             return moved
@@ -458,7 +519,7 @@ def summarise(sim, columns):
     stats.retries = sim.retry_count
     stats.flags_sent = int((columns["countme"] > 0).sum())
 
-    persistent = distinct(local[sysid < CONTAINER_ID])
+    persistent = np.flatnonzero(np.bincount(local[sysid < CONTAINER_ID], minlength=network.BLOCK))
     in_container = (sysid >= CONTAINER_ID) & system
     container_ids, first = distinct_first(sysid[in_container])
     owners = local[in_container][first]
@@ -495,20 +556,42 @@ def summarise(sim, columns):
     groups = stats.unique.shape
     key = ((day[counted] * (address.max() + 1 if len(address) else 1) + address[counted]) * groups[0]
            + fields[counted]) * groups[1] + tag[counted]
-    cells = distinct(key) % (groups[0] * groups[1])
+    if len(key) and key.max() < (1 << 32):
+        key = key.astype(np.uint32)  # half the bytes: a faster sort
+    cells = distinct(key).astype(np.int64) % (groups[0] * groups[1])
     stats.unique += np.bincount(cells, minlength=stats.unique.size).reshape(groups)
     stats.addresses = int(address.max() + 1) if len(address) else 0
-    stats.libdnf_addresses = len(distinct(address[columns["ua"] < c.system_agent_count]))
+    stats.libdnf_addresses = int(np.count_nonzero(np.bincount(address[columns["ua"] < c.system_agent_count])))
     return stats
 
 
+_DENSE = {}  # space -> (marker, rank): scratch arrays reused from block to block
+
+
+def _dense_index(values, space):
+    """(sorted distinct values, each value's index among them) for ints in [0, space)."""
+    if space > (1 << 23):
+        return distinct_inverse(values)
+    if space not in _DENSE:
+        if len(_DENSE) >= 4:
+            _DENSE.clear()
+        _DENSE[space] = (np.zeros(space, bool), np.zeros(space, np.int32))
+    marker, rank = _DENSE[space]
+    marker[values] = True
+    present = np.flatnonzero(marker)
+    marker[present] = False  # clean for the next use
+    rank[present] = np.arange(len(present), dtype=np.int32)
+    return present, rank[values]
+
+
 def index_addresses(columns):
-    """The block-week's distinct addresses; adds each line's index into them as ``addr_index``."""
-    addresses, columns["addr_index"] = distinct_inverse(columns["addr"])
+    """The block-week's distinct address ids; adds each line's index among them as ``addr_index``."""
+    addresses, columns["addr_index"] = _dense_index(columns["addr"], network.ADDRESS_IDS)
     return addresses
 
 
-LINE_DTYPE = np.dtype([("t", "<i8"), ("addr", "<i4"), ("skey", "<i8")])
+# A line between the phases: second of the week, index into the address table, into the suffix keys.
+LINE_DTYPE = np.dtype([("t", "<i4"), ("addr", "<i4"), ("suffix", "<i4")])
 
 
 def suffix_keys(columns, catalog):
@@ -529,27 +612,29 @@ def decode_suffix_key(key, catalog):
 
 
 def output(sim, columns):
-    """Lines sorted by (day, server, time, who, sequence) and the offsets of each (day, server).
+    """Lines sorted by (day, server, time, order of generation), the offsets of each (day, server),
+    and the block-week's distinct suffix keys.
 
-    ``who`` orders the lines of one second: systems by id, then containers by
-    id, then other clients; ``addr`` is the line's index into the block-week's
-    address table (see :func:`index_addresses`).
+    ``addr`` is a line's index into the block-week's address table (see
+    :func:`index_addresses`), ``suffix`` its index into the suffix keys.
     """
-    sysid = columns["sysid"]
-    container = (sysid >= CONTAINER_ID) & (sysid < NOISE_ID)
-    who = columns["local"].astype(np.int64)
-    if container.any():
-        who[container] = network.BLOCK + distinct_inverse(sysid[container])[1]
-    noise = sysid >= NOISE_ID
-    who[noise] = (1 << 26) + (sysid[noise] & ((1 << 26) - 1))
+    count = len(columns["t"])
     day = (columns["t"] - sim.W0) // DAY
-    key = ((day * 64 + columns["server"]) << 52) | ((columns["t"] - sim.W0 - day * DAY) << 35) | (who << 8) \
-        | columns["seq"]
-    order = np.argsort(key, kind="stable")
-    lines = np.empty(len(order), LINE_DTYPE)
-    lines["t"] = columns["t"][order]
+    group = day * sim.servers + columns["server"]
+    # One sort of (group, second of the day, line number) packed in an int64: the line number
+    # makes it stable (lines of one second stay in the order they were made) at quicksort's speed.
+    key = ((group << np.int64(17)) | (columns["t"] - sim.W0 - day * DAY)) << np.int64(INDEX_BITS)
+    order = np.sort(key | np.arange(count, dtype=np.int64)) & np.int64((1 << INDEX_BITS) - 1)
+    lines = np.empty(count, LINE_DTYPE)
+    lines["t"] = columns["t"][order] - sim.W0
     lines["addr"] = columns["addr_index"][order]
-    lines["skey"] = suffix_keys(columns, sim.catalog)[order]
-    counts = np.bincount(day * sim.servers + columns["server"], minlength=7 * sim.servers)
+    c = sim.catalog
+    space = c.path_count * (vstep.BUCKET_COUNT + 1) * len(cat.STATUSES) * len(cat.METHODS) * len(c.agents)
+    keys, suffix = _dense_index(suffix_keys(columns, c), space)
+    lines["suffix"] = suffix[order]
+    counts = np.bincount(group, minlength=7 * sim.servers)
     offsets = np.concatenate([[0], np.cumsum(counts)])
-    return lines, offsets
+    return lines, offsets, keys
+
+
+INDEX_BITS = 63 - 17 - 9  # line numbers within a block-week (up to 2**37); 9 bits of (day, server)

@@ -6,10 +6,11 @@ import socket
 import subprocess
 import sys
 
+from simcli import countme_sim
+
 from alma_countme.sim import logparse
 from alma_countme.sim.logsource import as_request, replay_requests
 
-LOCUSTFILE = os.path.join(os.path.dirname(__file__), "..", "..", "alma_countme", "sim", "locustfile.py")
 LOCUST = os.path.join(os.path.dirname(sys.executable), "locust")
 REQUESTS = 3000
 
@@ -23,7 +24,9 @@ def _free_port():
 def test_two_workers_replay_the_stream_between_them(small_stream, serve, tmp_path):
     server = serve("--format", "fedora", "--sim-headers")
     port = _free_port()
-    common = ["-f", os.path.abspath(LOCUSTFILE), "--loglevel", "INFO"]
+    locustfile = countme_sim("replay", "--locustfile-path", check=0).stdout.strip()
+    assert os.path.isfile(locustfile) and locustfile.endswith("alma_countme/sim/locustfile.py")
+    common = ["-f", locustfile, "--loglevel", "INFO"]
     master = subprocess.Popen(
         [LOCUST] + common + ["--master", "--headless", "--master-bind-host", "127.0.0.1",
                              "--master-bind-port", str(port), "--expect-workers", "2", "-u", "8", "-r", "8",
@@ -60,3 +63,13 @@ def test_two_workers_replay_the_stream_between_them(small_stream, serve, tmp_pat
         wanted[tuple(request)] += 1
     assert sum(received.values()) == REQUESTS
     assert received == wanted
+
+
+def test_locust_refuses_a_target_outside_loopback(small_stream):
+    locustfile = countme_sim("replay", "--locustfile-path", check=0).stdout.strip()
+    result = subprocess.run([LOCUST, "-f", locustfile, "--headless", "-H", "http://192.0.2.10:8080",
+                             "--stream", small_stream.dir, "--run-time", "20s"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "refusing to replay against http://192.0.2.10:8080" in result.stderr
+    assert "--allow-remote-target" in result.stderr

@@ -77,7 +77,8 @@ def test_sequences_of_steps_stay_equal():
     rng = np.random.default_rng(9)
     count = 300
     times = NOW + np.sort(rng.integers(0, 20 * model.WINDOW, (count, 40)), axis=1)
-    system_epoch = np.where(rng.random(count) < 0.5, 0, model.window_start(NOW - rng.integers(0, 400, count) * 86400))
+    installed = model.window_start(NOW - rng.integers(0, 400, count) * 86400)
+    system_epoch = np.where(rng.random(count) < 0.5, 0, installed)
     epoch = np.zeros(count, np.int64)
     window = np.full(count, model.OFFSET, np.int64)
     budget = np.full(count, -1, np.int64)
@@ -102,6 +103,7 @@ def test_bucket_helpers_equal_the_model():
     window = rng.integers(-(1 << 62), 1 << 62, 5000)
     assert vstep.weeks_between(epoch, window).tolist() == [
         model.weeks_between(int(e), int(w)) for e, w in zip(epoch, window)]
-    assert vstep.bucket(epoch, window).tolist() == [model.bucket(int(e), int(w)) for e, w in zip(epoch, window)]
+    expected = [model.bucket(int(e), int(w)) for e, w in zip(epoch, window)]
+    assert vstep.bucket(epoch, window).tolist() == expected
     when = rng.integers(0, 1 << 40, 1000)
     assert vstep.monday_epoch(when).tolist() == [model.monday_epoch(int(w)) for w in when]

@@ -1,0 +1,54 @@
+"""countme-sim summary: the weekly summary of a generated directory."""
+
+import argparse
+import json
+import os
+
+SUMMARY = "print the weekly summary of a generated directory (table or --json)"
+
+DESCRIPTION = """\
+Print the weekly summary `countme-sim generate` wrote (summary.json) as a table:
+per week, whether mirrors-countme counts it as complete, the true number of
+active systems and their install-age buckets, the countme estimate (countme
+hits on the reference repo, baseos) per bucket, all countme hits, distinct
+client addresses, requests and log lines. --json prints summary.json itself."""
+
+EPILOG = """\
+examples:
+  countme-sim summary out/
+  countme-sim summary out/summary.json --json"""
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "summary", help=SUMMARY, description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", metavar="DIR|FILE", help="the directory generate wrote, or its summary.json")
+    parser.add_argument("--json", action="store_true", help="print summary.json as it is")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args):
+    from alma_countme.sim import truth
+    from alma_countme.sim.errors import SimError
+
+    path = os.path.join(args.path, "summary.json") if os.path.isdir(args.path) else args.path
+    try:
+        with open(path, encoding="utf-8") as handle:
+            summary = json.load(handle)
+    except OSError as error:
+        raise SimError("cannot read %s: %s" % (path, error.strerror or error)) from None
+    except ValueError as error:
+        raise SimError("%s is not valid JSON: %s" % (path, error)) from None
+    if not isinstance(summary, dict) or summary.get("schema") != truth.SCHEMA or "weeks" not in summary:
+        raise SimError("%s is not a countme-sim summary (schema %d)" % (path, truth.SCHEMA))
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    else:
+        try:
+            print(truth.summary_table(summary), end="")
+        except (KeyError, TypeError) as error:
+            raise SimError("%s lacks a field of schema %d: %s" % (path, truth.SCHEMA, error)) from None
+    return 0

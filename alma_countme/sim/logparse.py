@@ -1,0 +1,107 @@
+"""Reading access logs back: one record per line, from either format, plain or gzip.
+
+Independent of the code that writes the logs (a regular expression over the
+text), so that tests, replay and verify read what is really in the files.
+
+Formats:
+
+- almalinux (AlmaLinux's mirror service, nginx behind a proxy):
+  ``XFF - USER [TIME] "METHOD TARGET PROTOCOL" STATUS BYTES "REFERER" "AGENT" "REMOTE_ADDR"``
+- fedora (Combined Log Format, as mirrors-countme reads it):
+  ``HOST - USER [TIME] "METHOD TARGET PROTOCOL" STATUS BYTES "REFERER" "AGENT"``
+
+A line of either is recognised by itself; ``remote_addr`` is None for the
+second. Lines that are neither raise :class:`LogFormatError` (naming the
+file and line), or are skipped when ``errors="skip"``.
+"""
+
+import calendar
+import collections
+import gzip
+import io
+import re
+from urllib.parse import parse_qsl
+
+Record = collections.namedtuple(
+    "Record", "time client_addr method path query status bytes user_agent remote_addr"
+)
+Record.__doc__ = """One request: ``time`` (int, seconds since 1970, from the logged time and offset),
+``client_addr`` (the first field), ``method``, ``path`` (without the query), ``query`` (dict;
+the last value of a repeated key wins, as mirrors-countme reads it), ``status`` (int), ``bytes``
+(int, 0 for "-"), ``user_agent``, ``remote_addr`` (the trailing quoted field of the AlmaLinux
+format, else None)."""
+
+_LINE = re.compile(
+    r'(?P<client>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] '
+    r'"(?P<method>[A-Z]+) (?P<target>\S+) (?P<protocol>[^"\s]+)" '
+    r'(?P<status>\d{3}) (?P<bytes>\d+|-) "(?P<referer>[^"]*)" "(?P<agent>[^"]*)"'
+    r'(?: "(?P<remote>[^"]*)")?\s*\Z'
+)
+_TIME = re.compile(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\Z")
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
+class LogFormatError(ValueError):
+    """A line that is in neither log format."""
+
+
+def parse_time(text):
+    """Seconds since 1970 of a log time such as ``21/Nov/2026:10:50:42 +0000``."""
+    match = _TIME.match(text)
+    if not match or match.group(2) not in _MONTHS:
+        raise ValueError("not a log time: %r" % text)
+    day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
+    when = calendar.timegm((int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second)))
+    offset = (int(off_h) * 60 + int(off_m)) * 60
+    return when - offset if sign == "+" else when + offset
+
+
+def parse_line(line):
+    """The Record of one line (str, newline allowed); raises ValueError when it is in neither format."""
+    match = _LINE.match(line)
+    if not match:
+        raise ValueError("not an access-log line")
+    path, _, query = match.group("target").partition("?")
+    size = match.group("bytes")
+    return Record(
+        time=parse_time(match.group("time")),
+        client_addr=match.group("client"),
+        method=match.group("method"),
+        path=path,
+        query=dict(parse_qsl(query, keep_blank_values=True)),
+        status=int(match.group("status")),
+        bytes=0 if size == "-" else int(size),
+        user_agent=match.group("agent"),
+        remote_addr=match.group("remote"),
+    )
+
+
+def _open(path):
+    if str(path).endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
+def read_log(path, errors="raise"):
+    """Records of the log file at ``path`` (``.gz`` is decompressed), in file order.
+
+    ``errors="skip"`` passes over lines in neither format instead of raising
+    LogFormatError.
+    """
+    with _open(path) as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                yield parse_line(line)
+            except ValueError as error:
+                if errors == "skip":
+                    continue
+                raise LogFormatError("%s line %d: %s: %r" % (path, number, error, line[:200])) from None
+
+
+def read_logs(paths, errors="raise"):
+    """Records of several files, one file after the other."""
+    for path in paths:
+        yield from read_log(path, errors)

@@ -8,6 +8,7 @@ matplotlib or locust load only where they are needed.
 
 import argparse
 import importlib
+import os
 import sys
 
 from alma_countme.sim.errors import SimError
@@ -108,3 +109,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("%s: interrupted" % PROG, file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and let Python's exit flush nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -122,28 +122,35 @@ def _write_file(task):
     run = _CONTEXT
     week, day, server, blocks = task
     slot = day * run.servers + server
-    parts, addresses, suffix_keys = [], [], []
+    times, address_index, suffix_index, addresses, suffix_keys = [], [], [], [], []
     address_base = suffix_base = 0
     for number in range(blocks):
         lines_path, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
         offsets = np.load(offsets_path)
         if offsets[slot + 1] == offsets[slot]:
             continue
-        part = np.array(np.load(lines_path, mmap_mode="r")[offsets[slot]:offsets[slot + 1]])
+        part = np.load(lines_path, mmap_mode="r")[offsets[slot]:offsets[slot + 1]]
+        times.append(part["t"])
         # Indices into the concatenation of the blocks' address tables and suffix keys.
-        part["addr"] += address_base
-        part["suffix"] += suffix_base
-        parts.append(part)
+        address_index.append(part["addr"] + address_base)
+        suffix_index.append(part["suffix"] + suffix_base)
         addresses.append(np.load(addresses_path))
         suffix_keys.append(np.load(suffixes_path))
         address_base += len(addresses[-1])
         suffix_base += len(suffix_keys[-1])
-    lines = np.concatenate(parts) if parts else np.zeros(0, LINE_DTYPE)
-    # Each block's part is in order already; a stable sort by time keeps blocks in number order.
-    lines = lines[np.argsort(lines["t"], kind="stable")]
-    # Blocks share most suffixes: one small table for the file keeps the gathers in cache.
-    keys, inverse = distinct_inverse(np.concatenate(suffix_keys) if suffix_keys else np.zeros(0, np.int64))
-    lines["suffix"] = inverse[lines["suffix"]]
+    lines = np.zeros(0, LINE_DTYPE)
+    if times:
+        # Each block's part is in order already; a stable sort by time keeps blocks in number order.
+        t = np.concatenate(times)
+        order = np.argsort(t, kind="stable")
+        # Blocks share most suffixes: one small table for the file keeps the gathers in cache.
+        keys, inverse = distinct_inverse(np.concatenate(suffix_keys))
+        lines = np.empty(len(t), LINE_DTYPE)
+        lines["t"] = t[order]
+        lines["addr"] = np.concatenate(address_index)[order]
+        lines["suffix"] = inverse[np.concatenate(suffix_index)[order]]
+    else:
+        keys = np.zeros(0, np.int64)
     path = run.log_path(week, day, server)
     day_start = day * population.DAY  # lines count seconds from the week's start
     table = addresses[0] if len(addresses) == 1 else np.concatenate(addresses) if addresses else None

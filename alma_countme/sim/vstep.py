@@ -69,7 +69,7 @@ def countme_step(epoch, window, budget, now, system_epoch, draws):
     window = np.asarray(window, dtype=np.int64)
     budget = np.asarray(budget, dtype=np.int64)
     now = np.asarray(now, dtype=np.int64)
-    system_epoch = np.asarray(system_epoch, dtype=np.int64)
+    system_epoch = np.broadcast_to(np.asarray(system_epoch, dtype=np.int64), now.shape)
 
     delta = now - window
     eligible = delta >= model.WINDOW
@@ -77,12 +77,15 @@ def countme_step(epoch, window, budget, now, system_epoch, draws):
     spent = np.where(budget < 0, draws, budget) - 1
     flag = eligible & (spent == 0)
 
-    this_window = now - (delta % model.WINDOW)
-    counted_epoch = np.where(system_epoch != 0, system_epoch, epoch)
+    # The rest concerns the flagged requests only.
+    rows = np.flatnonzero(flag)
+    this_window = now[rows] - (delta[rows] % model.WINDOW)
+    counted_epoch = np.where(system_epoch[rows] != 0, system_epoch[rows], epoch[rows])
     counted_epoch = np.where(counted_epoch == 0, this_window, counted_epoch)
-    flagged_bucket = np.where(flag, bucket(counted_epoch, this_window), 0).astype(np.int8)
+    flagged_bucket = np.zeros(len(flag), np.int8)
+    flagged_bucket[rows] = bucket(counted_epoch, this_window)
 
-    new_epoch = np.where(flag, counted_epoch, epoch)
-    new_window = np.where(flag, this_window, window)
+    new_epoch, new_window = epoch.copy(), window.copy()
+    new_epoch[rows], new_window[rows] = counted_epoch, this_window
     new_budget = np.where(flag, -1, np.where(eligible, spent, budget))
     return flag, flagged_bucket, new_epoch, new_window, new_budget, drawn

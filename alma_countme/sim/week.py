@@ -472,8 +472,9 @@ def _runs_of_equal(keys):
 
 def _counted(columns, catalog):
     """Lines a correct pipeline reads at all: GET or HEAD, status 200 or 302, a counted path."""
-    status_ok = np.isin(columns["status"], cat.COUNTED_STATUSES)
-    return status_ok & (catalog.truth_tag[columns["path"]] >= 0)
+    status = columns["status"]
+    ok, moved = cat.COUNTED_STATUSES
+    return ((status == ok) | (status == moved)) & (catalog.truth_tag[columns["path"]] >= 0)
 
 
 def make_unique(columns, catalog, W0, W1):
@@ -495,6 +496,9 @@ def make_unique(columns, catalog, W0, W1):
         key = (key << np.int64(fields_bits)) | catalog.agent_fields_id[columns["ua"][truth]]
         key = (key << np.int64(3)) | columns["countme"][truth]
         key = (key << np.int64(tag_bits)) | catalog.truth_tag[columns["path"][truth]]
+        ordered = np.sort(key)
+        if not (ordered[1:] == ordered[:-1]).any():  # the usual case: nothing to move
+            return moved
         order = np.argsort(key, kind="stable")
         rank = _runs_of_equal([key[order]])
         duplicate = rank > 0

@@ -172,6 +172,7 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     assert piped.stderr.startswith("countme-sim generate: ")
 
 
+@pytest.mark.slow
 def test_memory_follows_the_population_not_the_weeks(tmp_path):
     """Four times the weeks (and lines) in one process: about the same peak memory."""
     script = ("import resource, sys\nfrom alma_countme.sim import cli\n"

@@ -43,6 +43,7 @@ def complete_weeks(out):
         return {w["week_start"] for w in json.load(handle)["weeks"] if w["complete"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["default", "stress"])
 def test_real_mirrors_countme_finds_the_truth_in_fedora_logs(tmp_path, countme_sim, scenario):
     out = tmp_path / "out"
@@ -118,6 +119,7 @@ def test_logparse_finds_the_truth_in_almalinux_logs(small_run):
     assert csv_rows(small_run / "truth.csv") == totals_of(records)
 
 
+@pytest.mark.slow
 def test_logparse_finds_the_truth_in_stressed_almalinux_logs(tmp_path, countme_sim):
     out = tmp_path / "out"
     assert countme_sim("generate", "--out", out, "--scenario", STRESS, "--gzip", "--quiet")[0] == 0

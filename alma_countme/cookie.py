@@ -8,10 +8,10 @@ is what lets the plugin and the tests predict real libdnf on garbage files.
 Runs on Python 3.6: standard library only.
 """
 
-import errno
 import hashlib
 import os
 
+from .atomicfile import replace_file
 from .model import COOKIE_VERSION, DEFAULT_COOKIE, Cookie
 
 COOKIE_NAME = "countme"
@@ -87,24 +87,11 @@ def read_cookie(path):
 
 
 def write_cookie(path, cookie):
-    """Write ``cookie`` atomically, in libdnf's format and with its 0644 mode.
+    """Write ``cookie`` atomically in libdnf's format (a new file gets libdnf's 0644).
 
     Raises OSError when it cannot; the caller decides whether that matters.
     """
-    directory = os.path.dirname(path)
-    tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(path), os.getpid()))
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(format_cookie(cookie))
-        os.rename(tmp, path)
-    except (IOError, OSError):
-        try:
-            os.unlink(tmp)
-        except OSError as exc:
-            if exc.errno != errno.ENOENT:
-                raise
-        raise
+    replace_file(path, format_cookie(cookie).encode("ascii"))
 
 
 def hash_source(repo_id, metalink=None, mirrorlist=None, baseurls=()):

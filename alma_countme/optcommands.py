@@ -10,6 +10,7 @@ Runs on Python 3.6: standard library only.
 
 import collections
 
+from .atomicfile import replace_file
 from .optout import (
     NOT_OPTED_OUT,
     OptOut,
@@ -21,7 +22,7 @@ from .optout import (
     with_opt_out,
     write_state,
 )
-from .repofiles import INSERTED, identity, move_edits, plan_opt_out, plan_undo, read_bytes, write_atomic
+from .repofiles import INSERTED, identity, move_edits, plan_opt_out, plan_undo, read_bytes
 from .status import FROM_MAIN_CONFIG
 
 Outcome = collections.namedtuple("Outcome", "changed messages errors state path")
@@ -117,7 +118,7 @@ def _edit_files(path, state, repos, scope, substitute, messages, errors):
         candidate = OptOut(state.all, state.repos, moved_edits + tuple(new_edits))
         write_state(path, candidate)  # the record first: an edit must never go unrecorded
         try:
-            write_atomic(repofile, new_data)
+            replace_file(repofile, new_data)
         except (IOError, OSError) as exc:
             errors.append("Cannot write %s: %s; left it as it is." % (repofile, exc.strerror or exc))
             write_state(path, state)
@@ -188,7 +189,7 @@ def _undo_files(edits, selected, substitute, messages, errors):
         new_data, undone, failed, kept = plan_undo(data, file_edits, selected, substitute)
         if undone:
             try:
-                write_atomic(repofile, new_data)
+                replace_file(repofile, new_data)
             except (IOError, OSError) as exc:
                 errors.append("Cannot write %s: %s; its opt-out edits stay recorded."
                               % (repofile, exc.strerror or exc))

@@ -19,6 +19,7 @@ import errno
 import json
 import os
 
+from .atomicfile import replace_file
 from .repofiles import edit_from_dict, edit_to_dict
 
 STATE_PATH = "/etc/dnf/countme-optout"
@@ -129,22 +130,11 @@ def read_state(path):
 
 
 def write_state(path, state):
-    """Write ``state`` atomically, world-readable so that status works without root."""
+    """Write ``state`` atomically; a new file is world-readable so that status works without root."""
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
-    tmp = os.path.join(directory, ".%s.tmp%d" % (os.path.basename(path), os.getpid()))
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(format_state(state))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.rename(tmp, path)
-    except (IOError, OSError):
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        raise
+    replace_file(path, format_state(state).encode("utf-8"))
 
 
 def remove_state(path):

@@ -11,18 +11,12 @@ Runs on Python 3.6: standard library only.
 """
 
 import collections
-import contextlib
-import errno
-import os
-import stat
-import tempfile
 
 COUNTME = "countme"
 TRUE_VALUES = ("1", "yes", "true", "on")
 FALSE_VALUES = ("0", "no", "false", "off")
 OFF_VALUE = b"0"
 # The extended attributes an atomic rewrite carries over from the old file.
-_KEPT_XATTRS = ("security.selinux",)
 
 OptionLine = collections.namedtuple("OptionLine", "path line section value commented text")
 OptionLine.__doc__ = """One ``option=value`` line of a section: ``line`` is 1-based,
@@ -262,42 +256,6 @@ def _find_edited_line(lines, names, edit):
     matches = [i for i, (line, name) in enumerate(zip(lines, names))
                if line == edit.after and name == edit.section]
     return matches[0] if len(matches) == 1 else None
-
-
-def write_atomic(path, data):
-    """Replace the file at ``path`` (symlinks followed) by ``data``, keeping its mode and owner.
-
-    The new content is complete on disk before it takes the old one's place, so a
-    crash leaves either file, never a mix.
-    """
-    real = os.path.realpath(path)
-    info = os.stat(real)
-    directory, name = os.path.split(real)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % name, suffix=".countme-tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
-                os.fchown(handle.fileno(), info.st_uid, info.st_gid)
-            os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
-            _copy_xattrs(real, handle.fileno())
-            os.fsync(handle.fileno())
-        os.rename(tmp, real)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError as exc:
-            if exc.errno != errno.ENOENT:
-                raise
-        raise
-
-
-def _copy_xattrs(source, fd):
-    for attribute in _KEPT_XATTRS:
-        # No such label here (no SELinux), or not supported by this file system: nothing to keep.
-        with contextlib.suppress(OSError, AttributeError):
-            os.setxattr(fd, attribute, os.getxattr(source, attribute))
 
 
 def edit_to_dict(edit):

@@ -4,6 +4,8 @@ import argparse
 import json
 import sys
 
+from alma_countme.sim import options
+
 SUMMARY = "draw PNG charts: systems per week by bucket, and the OS version and arch mix"
 
 DESCRIPTION = """\
@@ -37,25 +39,15 @@ def register(subparsers):
     parser.add_argument("--reference-repo", metavar="REPO",
                         help="with --totals: the repo whose countme hits estimate the systems"
                              " (default: the summary's reference_repo, else baseos)")
-    parser.add_argument("--width", type=_pixels, default=1400, metavar="PX",
+    parser.add_argument("--width", type=options.pixels, default=1400, metavar="PX",
                         help="image width (default: 1400)")
-    parser.add_argument("--height", type=_pixels, default=900, metavar="PX",
+    parser.add_argument("--height", type=options.pixels, default=900, metavar="PX",
                         help="image height (default: 900)")
-    parser.add_argument("--dpi", type=_pixels, default=100, metavar="N",
+    parser.add_argument("--dpi", type=options.whole_number(10, 1000), default=100, metavar="N",
                         help="dots per inch: scales text and lines, not the pixel size (default: 100)")
     parser.add_argument("--json", action="store_true", help="print the written files as JSON")
     parser.set_defaults(func=run)
     return parser
-
-
-def _pixels(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a whole number, got %r" % text) from None
-    if not 50 <= value <= 10000:
-        raise argparse.ArgumentTypeError("expected 50..10000, got %d" % value)
-    return value
 
 
 def run(args):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+from alma_countme.sim import options
+
 SUMMARY = "send a simulated request stream to a mirrorlist service over HTTP (load replay)"
 
 DESCRIPTION = """\
@@ -58,9 +60,9 @@ def register(subparsers):
                         help="allow a target that is not a loopback address")
     parser.add_argument("--speedup", type=_speedup, default=1.0, metavar="X|max",
                         help="stream time / wall time; max sends as fast as possible (default: 1, real time)")
-    parser.add_argument("--connections", type=_positive_int, default=64, metavar="N",
+    parser.add_argument("--connections", type=options.positive, default=64, metavar="N",
                         help="keep-alive connections, each with one request in flight (default: %(default)s)")
-    parser.add_argument("--max-requests", type=_positive_int, metavar="N", help="stop after N requests")
+    parser.add_argument("--max-requests", type=options.positive, metavar="N", help="stop after N requests")
     parser.add_argument("--duration", type=_positive_float, metavar="SECONDS",
                         help="stop after this many wall-clock seconds")
     parser.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
@@ -95,16 +97,6 @@ def _positive_float(text):
         raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
     if not value > 0:
         raise argparse.ArgumentTypeError("expected a number above 0, got %r" % text)
-    return value
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a whole number, got %r" % text) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("expected 1 or more, got %d" % value)
     return value
 
 

@@ -3,6 +3,8 @@
 import argparse
 import sys
 
+from alma_countme.sim import options
+
 SUMMARY = "run a small local mirrorlist/metalink server that writes an access log"
 
 DESCRIPTION = """\
@@ -37,7 +39,7 @@ def register(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=_port, default=8080,
+    parser.add_argument("--port", type=options.port, default=8080,
                         help="port to listen on; 0 picks a free one (default: %(default)s)")
     parser.add_argument("--log", default="-", metavar="FILE",
                         help="access log to append to; - is standard output (default: -)")
@@ -51,16 +53,6 @@ def register(subparsers):
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.set_defaults(func=run)
     return parser
-
-
-def _port(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a port number, got %r" % text) from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("expected 0..65535, got %d" % value)
-    return value
 
 
 def run(args):

@@ -1,4 +1,4 @@
-"""Command-line options shared by generate and bench: scenario selection, jobs, shards."""
+"""Command-line options shared by the countme-sim commands: scenario selection, numbers, shards."""
 
 import argparse
 import os
@@ -27,14 +27,30 @@ def default_jobs():
         return os.cpu_count() or 1
 
 
-def jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number of processes" % text) from None
-    if not 1 <= value <= 1024:
-        raise argparse.ArgumentTypeError("%d: use 1 to 1024 processes" % value)
-    return value
+def whole_number(low, high=None, unit=""):
+    """An argparse ``type`` accepting whole numbers from ``low`` to ``high`` (None: no limit)."""
+    span = "%d or more" % low if high is None else "%d to %d" % (low, high)
+    if unit:
+        span += " " + unit
+
+    def convert(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r is not a whole number (use %s)" % (text, span)) from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError("%d is out of range (use %s)" % (value, span))
+        return value
+
+    return convert
+
+
+jobs = whole_number(1, 1024, "processes")
+positive = whole_number(1)
+seed = whole_number(0, 2 ** 63 - 1)
+gzip_level = whole_number(1, 9, "(1 fast, 9 small)")
+pixels = whole_number(50, 10000, "pixels")
+port = whole_number(0, 65535)
 
 
 def shard(text):
@@ -46,36 +62,6 @@ def shard(text):
     if not 1 <= k <= n:
         raise argparse.ArgumentTypeError("%s: K must be from 1 to N" % text)
     return k, n
-
-
-def positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("%d: must be at least 1" % value)
-    return value
-
-
-def seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if not 0 <= value < 2 ** 63:
-        raise argparse.ArgumentTypeError("%d: use 0 to 2**63-1" % value)
-    return value
-
-
-def gzip_level(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a level" % text) from None
-    if not 1 <= value <= 9:
-        raise argparse.ArgumentTypeError("%d: use 1 (fast) to 9 (small)" % value)
-    return value
 
 
 def check_output_dir(path):

@@ -136,7 +136,7 @@ def test_unreadable_repo_file_is_an_error_but_the_opt_out_stands(root, repos):
 
 
 def test_unwritable_repo_file_leaves_no_record(root, repos, mocker):
-    mocker.patch.object(optcommands, "write_atomic", side_effect=OSError(30, "Read-only file system"))
+    mocker.patch.object(optcommands, "replace_file", side_effect=OSError(30, "Read-only file system"))
     out = optcommands.opt_out(str(root), repos, repo_files=True)
     assert len(out.errors) == 2 and all("Read-only file system" in error for error in out.errors)
     assert read_state(state_path(str(root)))[0] == EVERYTHING

@@ -1,7 +1,5 @@
 """alma_countme.repofiles: finding countme lines, setting them to 0, undoing exactly that."""
 
-import os
-import stat
 
 import pytest
 
@@ -157,28 +155,3 @@ def test_edit_from_dict_rejects_damage(damage):
     data = dict(repofiles.edit_to_dict(repofiles.Edit("/r", "a", 3, CHANGED, b"x\n", b"y\n")), **damage)
     with pytest.raises((ValueError, TypeError)):
         repofiles.edit_from_dict(data)
-
-
-def test_write_atomic_keeps_mode_owner_and_symlink(tmp_path):
-    target = tmp_path / "real.repo"
-    target.write_bytes(b"old")
-    os.chmod(str(target), 0o640)
-    os.chown(str(target), 4321, 8765)
-    link = tmp_path / "link.repo"
-    link.symlink_to(target)
-    repofiles.write_atomic(str(link), b"new")
-    assert link.is_symlink()
-    info = os.stat(str(target))
-    assert target.read_bytes() == b"new"
-    assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o640, 4321, 8765)
-    assert sorted(os.listdir(str(tmp_path))) == ["link.repo", "real.repo"]
-
-
-def test_write_atomic_leaves_no_temporary_file_when_it_fails(tmp_path, mocker):
-    target = tmp_path / "a.repo"
-    target.write_bytes(b"old")
-    mocker.patch("os.rename", side_effect=OSError(30, "Read-only file system"))
-    with pytest.raises(OSError):
-        repofiles.write_atomic(str(target), b"new")
-    assert target.read_bytes() == b"old"
-    assert os.listdir(str(tmp_path)) == ["a.repo"]

@@ -2,12 +2,15 @@
 
 import os
 
+from alma_countme.model import WINDOW
+
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLUGIN_DIR = os.path.join(CHECKOUT, "dnf-plugins")
 PLUGIN_CONF = os.path.join(PLUGIN_DIR, "countme.conf")
 PLUGIN_ENV = {"PYTHONPATH": CHECKOUT}
 
-WEEK = 604800
+WEEK = WINDOW
+
 DAY = 86400
 # Monday 2026-11-16 00:00 UTC starts a countme window; tests run on its Thursday noon.
 MONDAY = 1794787200

@@ -15,7 +15,6 @@ from .atomicfile import replace_file
 from .model import COOKIE_VERSION, DEFAULT_COOKIE, Cookie
 
 COOKIE_NAME = "countme"
-DEFAULT_PERSISTDIR = "/var/lib/dnf"
 HASH_HEX_DIGITS = 16
 
 _INT32 = (-(1 << 31), (1 << 31) - 1)

@@ -27,14 +27,6 @@ reads next); ``problem`` explains a failure, or a damaged file that was
 rewritten (worth one warning)."""
 
 
-def planned_cookie(text, install_epoch):
-    """The cookie to write given the current file ``text`` (None: no file), or None to keep it."""
-    current = DEFAULT_COOKIE if text is None else parse_cookie(text)
-    if current.epoch == install_epoch:
-        return None
-    return current._replace(epoch=install_epoch)
-
-
 def is_well_formed(text):
     """True when ``text`` is four integers as libdnf writes them (anything else was damaged)."""
     if isinstance(text, bytes):
@@ -57,9 +49,9 @@ def fix_cookie(repo_id, path, install_epoch):
         return Fix(repo_id, path, FAILED, DEFAULT_COOKIE,
                    "cannot read the countme cookie %s: %s" % (path, exc.strerror or exc))
     current = DEFAULT_COOKIE if text is None else parse_cookie(text)
-    wanted = planned_cookie(text, install_epoch)
-    if wanted is None:
+    if current.epoch == install_epoch:
         return Fix(repo_id, path, UNCHANGED, current, None)
+    wanted = current._replace(epoch=install_epoch)
     problem = None
     if text is not None and not is_well_formed(text):
         problem = ("the countme cookie %s was damaged (%r); rewrote it as libdnf reads it, with the "

@@ -107,14 +107,6 @@ def _commented_key_value(line):
     return key, start + offset, end + offset
 
 
-def _sections(lines, substitute):
-    """Yield ``(index, substituted section name)`` for every header line."""
-    for index, line in enumerate(lines):
-        name = _section_name(line)
-        if name is not None:
-            yield index, substitute(name)
-
-
 def _section_of_each_line(lines, substitute):
     """The (substituted) section name each line belongs to (None before the first header)."""
     current = None

@@ -117,7 +117,6 @@ class Catalog:
         self.format = fmt
         versions = set(scenario["versions"]["mix"]) | set(scenario["versions"]["releases"])
         self.versions = sorted(versions, key=_version_key)
-        self.version_index = {v: i for i, v in enumerate(self.versions)}
         self.version_major = np.array([MAJORS.index(v.split(".")[0]) for v in self.versions], np.int8)
         self.release_week = np.array([scenario["versions"]["releases"].get(v, -1) for v in self.versions],
                                      np.int16)
@@ -155,7 +154,6 @@ class Catalog:
                 for kind in OS_RELEASES:
                     agents.append(user_agent(self._os_release(version, kind), arch))
         self.system_agent_count = len(agents)
-        self.noise_agent_base = len(agents)
         self.noise_agent_offsets = {}
         for kind, spec in NOISE.items():
             self.noise_agent_offsets[kind] = len(agents)

@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import os
 
 SUMMARY = "print the weekly summary of a generated directory (table or --json)"
 
@@ -34,21 +33,12 @@ def run(args):
     from alma_countme.sim import truth
     from alma_countme.sim.errors import SimError
 
-    path = os.path.join(args.path, "summary.json") if os.path.isdir(args.path) else args.path
-    try:
-        with open(path, encoding="utf-8") as handle:
-            summary = json.load(handle)
-    except OSError as error:
-        raise SimError("cannot read %s: %s" % (path, error.strerror or error)) from None
-    except ValueError as error:
-        raise SimError("%s is not valid JSON: %s" % (path, error)) from None
-    if not isinstance(summary, dict) or summary.get("schema") != truth.SCHEMA or "weeks" not in summary:
-        raise SimError("%s is not a countme-sim summary (schema %d)" % (path, truth.SCHEMA))
+    summary = truth.load_summary(args.path)
     if args.json:
         print(json.dumps(summary, indent=1))
     else:
         try:
             print(truth.summary_table(summary), end="")
         except (KeyError, TypeError) as error:
-            raise SimError("%s lacks a field of schema %d: %s" % (path, truth.SCHEMA, error)) from None
+            raise SimError("%s lacks a field of schema %d: %s" % (args.path, truth.SCHEMA, error)) from None
     return 0

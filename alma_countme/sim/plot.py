@@ -11,11 +11,11 @@ matplotlib's Agg canvas (no display needed) at an exact pixel size.
   per arch, week by week.
 """
 
-import json
 import os
 import tempfile
 
 from alma_countme.model import BUCKET_LABELS
+from alma_countme.sim import truth
 from alma_countme.sim.errors import SimError
 
 SYSTEMS_FILE = "systems-per-week.png"
@@ -30,20 +30,10 @@ MIX_COLORS = ("#1b3a5c", "#e07a1f", "#2a9d8f", "#c0392b", "#8e44ad", "#f1c40f", 
 
 
 def load_summary(path):
-    """The weeks of a summary.json (a file, or the directory generate wrote)."""
-    if os.path.isdir(path):
-        path = os.path.join(path, "summary.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            summary = json.load(handle)
-    except OSError as error:
-        raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
-    except ValueError as error:
-        raise SimError("%s: not valid JSON: %s" % (path, error)) from None
-    if not isinstance(summary, dict) or summary.get("schema") != 1:
-        raise SimError("%s: not a countme-sim summary (expected \"schema\": 1)" % path)
-    weeks = summary.get("weeks")
-    if not isinstance(weeks, list) or not weeks:
+    """A summary.json with what the charts need: at least one week, each with its fields."""
+    summary = truth.load_summary(path)
+    weeks = summary["weeks"]
+    if not weeks:
         raise SimError("%s: no weeks to plot" % path)
     needed = ("week_start", "active_systems", "true_age_buckets", "countme_estimate_by_bucket",
               "distinct_addresses", "versions", "arches")

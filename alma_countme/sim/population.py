@@ -414,7 +414,6 @@ class Block:
             native = self._behaviour_of(c.version_major[self.version], self.u_behaviour)
             keeps = (self.behaviour != cat.LEGACY) & (self.behaviour != cat.MACHINE_ID)
             self.behaviour = np.where(upgrade & ~keeps, native, self.behaviour).astype(np.int8)
-        self.upgraded = upgrade
 
         local, classes, times = self.plan.installs_in(self.number, week)
         self.installed = np.zeros(n, bool)

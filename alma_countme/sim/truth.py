@@ -12,11 +12,13 @@ import csv
 import datetime
 import io
 import json
+import os
 
 from alma_countme import model
 from alma_countme.sim import catalog as cat
 from alma_countme.sim import scenario as scenario_module
 from alma_countme.sim import vstep
+from alma_countme.sim.errors import SimError
 
 TOTALS_HEADER = ("week_start", "week_end", "hits", "os_name", "os_version", "os_variant", "os_arch",
                  "sys_age", "repo_tag", "repo_arch")
@@ -126,6 +128,23 @@ class Truth:
 
 def _buckets(counts):
     return {bucket: int(counts[int(bucket)]) for bucket in BUCKETS}
+
+
+def load_summary(path):
+    """summary.json (a file, or the directory generate wrote), checked for this schema."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "summary.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            summary = json.load(handle)
+    except OSError as error:
+        raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
+    except ValueError as error:
+        raise SimError("%s: not valid JSON: %s" % (path, error)) from None
+    if not isinstance(summary, dict) or summary.get("schema") != SCHEMA or not isinstance(
+            summary.get("weeks"), list):
+        raise SimError("%s is not a countme-sim summary (schema %d, with weeks)" % (path, SCHEMA))
+    return summary
 
 
 def summary_table(summary):

@@ -12,10 +12,11 @@ import collections
 
 from .atomicfile import replace_file
 from .optout import (
+    EVERYTHING,
     NOT_OPTED_OUT,
     OptOut,
+    inspect_state,
     is_empty,
-    read_state,
     remove_state,
     state_path,
     with_opt_in,
@@ -80,22 +81,46 @@ def _plan_files(repos, scope, substitute):
     return plans
 
 
+def _cannot_write(path, exc, doing):
+    return ("Cannot %s the opt-out file %s: %s. The opt-out state is as it was. If that path holds "
+            "something dnf countme did not write (a directory, say), the system counts as opted out of "
+            "every repository until you move it out of the way and run the command again."
+            % (doing, path, exc.strerror or exc))
+
+
+def _kept_everything(path, damage, scope):
+    """What opt-out says when it found a state file it cannot use: the opt-out of everything stays."""
+    if scope is None:
+        return ["The opt-out file %s was damaged or unreadable: %s. Rewrote it: this system is opted out "
+                "of countme for every repository." % (path, damage)]
+    return ["The opt-out file %s was damaged or unreadable: %s. That means opted out of every repository; "
+            "kept that, so %s and every other repository stay opted out, and rewrote the file to say so. "
+            "To opt out of %s alone, start over: 'dnf countme opt-in', then 'dnf countme opt-out --repo %s'."
+            % (path, damage, ", ".join(scope), ", ".join(scope), ",".join(scope))]
+
+
 def opt_out(root, repos, scope=None, repo_files=False, substitute=identity):
     """Opt out every repository (``scope`` None) or the ids in ``scope``.
 
     ``repos`` are status.RepoFacts (for ``repo_files``: which file and line).
+    A state file that cannot be used already means "every repository": it is
+    never narrowed to ``scope``, only rewritten as a valid opt-out of everything.
     """
     path = state_path(root)
-    before, problem = read_state(path)
+    before, damage = inspect_state(path)
     messages, errors = [], []
-    if problem:
-        messages.append("Replaced a damaged opt-out file: %s." % problem)
-        before = NOT_OPTED_OUT
-    state = with_opt_out(before, scope)
-    changed = state != before or bool(problem)
-    messages.extend(_state_messages(before, state, scope, path))
+    if damage:
+        state = EVERYTHING
+        messages.extend(_kept_everything(path, damage, scope))
+    else:
+        state = with_opt_out(before, scope)
+        messages.extend(_state_messages(before, state, scope, path))
+    changed = state != before or bool(damage)
     if changed:
-        write_state(path, state)
+        try:
+            write_state(path, state)
+        except (IOError, OSError) as exc:
+            return Outcome(False, [], [_cannot_write(path, exc, "write")], before, path)
     if repo_files:
         file_changed, state = _edit_files(path, state, repos, scope, substitute, messages, errors)
         changed = changed or file_changed
@@ -135,12 +160,16 @@ def _edit_files(path, state, repos, scope, substitute, messages, errors):
 def opt_in(root, scope=None, substitute=identity):
     """Undo opt-out for every repository (``scope`` None) or the ids in ``scope``."""
     path = state_path(root)
-    before, problem = read_state(path)
+    before, damage = inspect_state(path)
     messages, errors = [], []
-    if problem:
-        remove_state(path)
-        messages.append("Removed a damaged opt-out file (%s). Its record of repo file edits was lost: "
-                        "check your repo files for countme=0 lines." % problem)
+    if damage:
+        try:
+            remove_state(path)
+        except (IOError, OSError) as exc:
+            return Outcome(False, [], [_cannot_write(path, exc, "remove")], before, path)
+        messages.append("Removed the opt-out file %s, which was damaged or unreadable: %s. Any record it held of "
+                        "countme=0 lines written by 'opt-out --repo-files' is gone: 'dnf countme status' "
+                        "shows the repo file lines that still set countme." % (path, damage))
         return Outcome(True, messages, errors, NOT_OPTED_OUT, path)
     if before == NOT_OPTED_OUT:
         messages.append("Not opted out of countme; nothing changed.")
@@ -161,11 +190,14 @@ def opt_in(root, scope=None, substitute=identity):
     selected = (lambda edit: True) if scope is None else (lambda edit: edit.section in scope)
     remaining = _undo_files(before.edits, selected, substitute, messages, errors)
     state = OptOut(state.all, state.repos, tuple(remaining))
-    if is_empty(state):
-        remove_state(path)
-        messages.append("Removed %s." % path)
-    elif state != before:
-        write_state(path, state)
+    try:
+        if is_empty(state):
+            remove_state(path)
+            messages.append("Removed %s." % path)
+        elif state != before:
+            write_state(path, state)
+    except (IOError, OSError) as exc:
+        errors.append(_cannot_write(path, exc, "update"))
     return Outcome(state != before, messages, errors, state, path)
 
 

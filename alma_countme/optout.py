@@ -66,6 +66,13 @@ def is_empty(state):
     return not state.all and not state.repos and not state.edits
 
 
+def _json_reason(exc):
+    """json's complaint without its nested parentheses: ``not JSON (Expecting value at line 1, column 1)``."""
+    if hasattr(exc, "lineno"):
+        return "not JSON (%s at line %d, column %d)" % (exc.msg, exc.lineno, exc.colno)
+    return "not JSON"
+
+
 def parse_state(text):
     """The OptOut in ``text``; raises StateError for anything this module did not write."""
     if not text.strip():
@@ -73,7 +80,7 @@ def parse_state(text):
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise StateError("not JSON (%s)" % exc) from None
+        raise StateError(_json_reason(exc)) from None
     if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
         raise StateError("no \"format\": \"%s\" object" % STATE_FORMAT)
     if data.get("version") != STATE_VERSION:
@@ -104,11 +111,12 @@ def format_state(state):
     return json.dumps(data, indent=2) + "\n"
 
 
-def read_state(path):
-    """``(state, problem)`` for the state file at ``path``: one open() when there is none.
+def inspect_state(path):
+    """``(state, damage)`` for the state file at ``path``: one open() when there is none.
 
-    A damaged or unreadable file gives :data:`EVERYTHING` and a problem that
-    names the file and says what to do.
+    ``damage`` is None for a good file (or none), else a short reason why it
+    cannot be used (``Is a directory``, ``not JSON at line 1, column 1 (...)``);
+    such a file gives :data:`EVERYTHING`.
     """
     try:
         with open(path, "rb") as handle:
@@ -116,17 +124,25 @@ def read_state(path):
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:
             return NOT_OPTED_OUT, None
-        return EVERYTHING, (
-            "cannot read the countme opt-out file %s (%s); treating this system as opted out of "
-            "every repository" % (path, exc.strerror or exc)
-        )
+        return EVERYTHING, exc.strerror or str(exc)
     try:
         return parse_state(raw.decode("utf-8")), None
-    except (StateError, UnicodeDecodeError) as exc:
-        return EVERYTHING, (
-            "the countme opt-out file %s is damaged (%s); treating this system as opted out of every "
-            "repository until 'dnf countme opt-in' or 'dnf countme opt-out' rewrites it" % (path, exc)
-        )
+    except UnicodeDecodeError:
+        return EVERYTHING, "not UTF-8 text"
+    except StateError as exc:
+        return EVERYTHING, str(exc)
+
+
+def damage_sentence(path, damage):
+    """The one warning for an unusable state file: what is wrong, what it means, how to fix it."""
+    return ("the countme opt-out file %s is damaged or unreadable: %s. This system counts as opted out of "
+            "every repository until 'dnf countme opt-in' removes the file" % (path, damage))
+
+
+def read_state(path):
+    """``(state, problem)``: :func:`inspect_state` with the damage as a full sentence."""
+    state, damage = inspect_state(path)
+    return state, (damage_sentence(path, damage) if damage else None)
 
 
 def write_state(path, state):

@@ -224,17 +224,19 @@ def plan_undo(data, edits, selected=None, substitute=identity):
             if not edit.after.endswith(b"\n") and index > 0:
                 lines[index - 1] = lines[index - 1][:-1]  # the newline opt-out added before it
             deleted.append(index)
-            undone.append(edit)
+            undone.append(edit._replace(line=index + 1))
         else:
             lines[index] = edit.before
-            undone.append(edit)
+            undone.append(edit._replace(line=index + 1))
 
     def renumbered(edit):
         return edit._replace(line=edit.line - sum(1 for index in deleted if index < edit.line - 1))
 
+    # Line numbers in what the caller reports are those of the file as it is now, not as recorded.
+    undone = [renumbered(edit) if edit.kind == CHANGED else edit for edit in undone]
     failed = [
-        (renumbered(edit), "%s:%d no longer reads %r as opt-out left it"
-         % (edit.path, edit.line, _decode(edit.after).rstrip("\r\n")))
+        (renumbered(edit), "%s [%s]: no line reads %r as opt-out left it (it wrote line %d then)"
+         % (edit.path, edit.section, _decode(edit.after).rstrip("\r\n"), edit.line))
         for edit in failed
     ]
     kept = [renumbered(edit) for edit in edits if not selected(edit)]

@@ -123,7 +123,7 @@ def test_a_line_changed_after_opt_out_is_reported_and_stays_recorded(root, repos
     with open(path, "wb") as handle:
         handle.write(data.replace(b"countme = 0", b"countme=no"))
     back = optcommands.opt_in(str(root))
-    assert len(back.errors) == 1 and "%s:4" % path in back.errors[0] and "countme = 1" in back.errors[0]
+    assert len(back.errors) == 1 and "%s [baseos]" % path in back.errors[0] and "countme = 1" in back.errors[0]
     state = read_state(state_path(str(root)))[0]
     assert (state.all, state.repos, len(state.edits)) == (False, (), 1)
 
@@ -143,11 +143,67 @@ def test_unwritable_repo_file_leaves_no_record(root, repos, mocker):
     assert file_state(repos[0].repofile)[0] == BASEOS
 
 
-def test_damaged_state_is_replaced_by_opt_out_and_removed_by_opt_in(root):
+@pytest.mark.parametrize("scope", [None, ["crb"], ["crb", "baseos"]])
+def test_damaged_state_is_never_narrowed_by_opt_out(root, scope):
     path = root / "etc/dnf/countme-optout"
     path.write_text("garbage")
-    out = optcommands.opt_out(str(root), [], scope=["crb"])
-    assert out.state == OptOut(False, ("crb",), ()) and "damaged" in out.messages[0]
+    out = optcommands.opt_out(str(root), [], scope=scope)
+    assert out.errors == [] and out.changed
+    assert out.state == EVERYTHING and read_state(str(path)) == (EVERYTHING, None)
+    message = " ".join(out.messages)
+    assert str(path) in message and "was damaged or unreadable: not JSON (Expecting value at line 1, column 1)." in message
+    if scope:
+        assert "stay opted out" in message and "'dnf countme opt-in'" in message
+        assert "'dnf countme opt-out --repo %s'" % ",".join(scope) in message
+
+
+def test_damaged_state_is_removed_by_opt_in_with_one_clean_sentence(root):
+    path = root / "etc/dnf/countme-optout"
     path.write_text("garbage")
     back = optcommands.opt_in(str(root))
-    assert back.state == NOT_OPTED_OUT and not path.exists() and "damaged" in back.messages[0]
+    assert back.state == NOT_OPTED_OUT and not path.exists()
+    assert back.messages == [
+        "Removed the opt-out file %s, which was damaged or unreadable: not JSON (Expecting value at line 1, "
+        "column 1). Any record it held of countme=0 lines written by 'opt-out --repo-files' is gone: "
+        "'dnf countme status' shows the repo file lines that still set countme." % path]
+
+
+@pytest.mark.parametrize("command", ["opt-in", "opt-out", "opt-out --repo"])
+def test_directory_at_the_state_path_is_named_and_left_alone(root, command):
+    path = root / "etc/dnf/countme-optout"
+    path.mkdir()
+    (path / "keep").write_text("not ours")
+    if command == "opt-in":
+        out = optcommands.opt_in(str(root))
+    else:
+        out = optcommands.opt_out(str(root), [], scope=["crb"] if "--repo" in command else None)
+    assert not out.changed and out.messages == [] and len(out.errors) == 1
+    error = out.errors[0]
+    assert error.startswith("Cannot ") and str(path) in error and "Is a directory" in error
+    assert "Errno" not in error and "move it out of the way" in error
+    assert (path / "keep").read_text() == "not ours"
+    assert os.listdir(str(root / "etc/dnf")) == ["countme-optout"]  # no temporary file left
+
+
+def test_opt_in_names_the_current_line_after_the_file_was_edited(root, repos):
+    baseos = repos[0].repofile
+    out = optcommands.opt_out(str(root), repos, repo_files=True)
+    assert "Set countme = 0 at %s:4 [baseos]" % baseos in " ".join(out.messages)
+    with open(baseos, "rb") as handle:
+        edited = handle.read()
+    with open(baseos, "wb") as handle:
+        handle.write(b"# a comment the admin added\r\n# and another\r\n" + edited)
+    back = optcommands.opt_in(str(root))
+    assert back.errors == []
+    assert "Restored %s:6 [baseos] to: countme = 1." % baseos in back.messages
+    assert file_state(baseos)[0] == b"# a comment the admin added\r\n# and another\r\n" + BASEOS
+
+
+def test_a_line_that_is_gone_is_reported_by_section_not_by_a_stale_number(root, repos):
+    baseos = repos[0].repofile
+    optcommands.opt_out(str(root), repos, repo_files=True, scope=["baseos"])
+    with open(baseos, "wb") as handle:
+        handle.write(b"# added\n" + BASEOS.replace(b"countme = 1\r\n", b""))
+    back = optcommands.opt_in(str(root))
+    assert back.errors == ["Not restored: %s [baseos]: no line reads 'countme = 0' as opt-out left it "
+                           "(it wrote line 4 then). Before opt-out the line read: countme = 1" % baseos]

@@ -293,6 +293,38 @@ def test_garbage_opt_out_file_means_opted_out(plugin_sandbox, mirror_server, dnf
     assert mirror_server.countme_requests() == [] and len(mirror_server.mirror_requests()) == 4
 
 
+def test_opt_out_of_one_repo_never_narrows_a_damaged_opt_out(plugin_sandbox, mirror_server, dnf):
+    """A damaged state file means "every repository"; 'opt-out --repo' must keep that, and say so."""
+    plugin_sandbox.add_repo("appstream", metalink=mirror_server.url + "/metalink?repo=appstream-$releasever")
+    path = plugin_sandbox.path("etc/dnf/countme-optout")
+    with open(path, "w") as handle:
+        handle.write("this is not json")
+    out = dnf(["countme", "opt-out", "--repo", "baseos"], at=MONDAY)
+    assert countme_warnings(out.stderr) == []  # the command says it once, on stdout
+    assert "baseos and every other repository stay opted out" in out.stdout
+    assert "'dnf countme opt-in', then 'dnf countme opt-out --repo baseos'" in out.stdout
+    week_runs(dnf, THURSDAY, 4)
+    assert mirror_server.countme_requests() == [] and len(mirror_server.mirror_requests()) == 8
+    assert status_json(dnf, THURSDAY + DAY)["opt_out"]["all"] is True
+
+
+def test_directory_at_the_opt_out_path_one_clean_message(plugin_sandbox, mirror_server, dnf):
+    path = plugin_sandbox.path("etc/dnf/countme-optout")
+    os.mkdir(path)
+    result = dnf(["countme", "opt-in"], at=THURSDAY, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Errno" not in result.stdout + result.stderr
+    assert countme_warnings(result.stderr) == []
+    assert ("Cannot remove the opt-out file %s: Is a directory." % path) in result.stderr
+    assert os.path.isdir(path)
+    run = dnf(at=THURSDAY)  # an ordinary run: one warning, worded once, no nested parentheses
+    warnings = countme_warnings(run.stderr)
+    assert warnings == ["countme: the countme opt-out file %s is damaged or unreadable: Is a directory. This "
+                        "system counts as opted out of every repository until 'dnf countme opt-in' removes "
+                        "the file" % path]
+    assert mirror_server.countme_requests() == []
+
+
 def test_unreadable_repo_file(plugin_sandbox, mirror_server, dnf):
     """A .repo dnf cannot read (here a directory): dnf warns itself, the plugin stays quiet."""
     os.mkdir(os.path.join(plugin_sandbox.repos_dir, "broken.repo"))

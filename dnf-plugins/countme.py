@@ -50,6 +50,46 @@ def _warn(message):
     logger.warning(PREFIX + message)
 
 
+def _read_config_tolerantly(conf):
+    """``(parser, problems)``: the plugin's config files as dnf reads them, minus what dnf cannot read.
+
+    A file that does not parse is left out whole; an ``enabled`` value that is
+    not a boolean is dropped (dnf's loader would raise on it).
+    """
+    import libdnf.conf
+
+    parser, problems, good = libdnf.conf.ConfigParser(), [], []
+    for directory in conf.pluginconfpath:
+        path = os.path.join(directory, settings.CONFIG_NAME)
+        if not os.path.isfile(path):
+            continue
+        try:
+            parser.read(path)
+            good.append(path)
+        except Exception as exc:  # libdnf's parse error, or an unreadable file
+            problems.append("%s cannot be read as an INI file (%s); ignoring it: the plugin stays enabled "
+                            "with its default settings" % (path, _parse_error(exc)))
+            parser = libdnf.conf.ConfigParser()
+            for kept in good:
+                parser.read(kept)
+    if parser.has_section("main") and parser.has_option("main", "enabled"):
+        try:
+            parser.getboolean("main", "enabled")
+        except ValueError:
+            problems.append("%s: [main] enabled=%s is not 1/0, yes/no, true/false or on/off; ignoring it: "
+                            "the plugin stays enabled" % (good[-1] if good else settings.CONFIG_NAME,
+                                                          parser.get("main", "enabled", raw=True)))
+            parser.remove_option("main", "enabled")
+    return parser, problems
+
+
+def _parse_error(exc):
+    """libdnf's reason without the "Parsing file '...' failed:" wrapper that repeats the path."""
+    text = str(exc)
+    marker = "failed: "
+    return text.split(marker, 1)[1] if marker in text else text
+
+
 def _countme_from(repo_priority, main_priority):
     """Which configuration layer a repo's countme value comes from (status.FROM_* names).
 
@@ -90,6 +130,17 @@ class Countme(dnf.Plugin):
         if cli is not None:
             cli.register_command(CountmeCommand)
 
+    @classmethod
+    def read_config(cls, conf):
+        """dnf.Plugin.read_config that never raises: dnf's plugin loader calls it for ``enabled``.
+
+        dnf's own version makes every dnf command fail on a countme.conf that
+        is not INI or holds ``enabled=maybe``. Here such a file is reported
+        (by the config hook, once) and its bad part ignored: the plugin stays
+        enabled, so the opt-out stays enforced.
+        """
+        return _read_config_tolerantly(conf)[0]
+
     def config(self):
         started = time.time()
         self._guarded("reading %s" % settings.CONFIG_NAME, self._read_settings)
@@ -105,12 +156,13 @@ class Countme(dnf.Plugin):
             _warn("failed %s (%s: %s); dnf goes on without it" % (doing, type(exc).__name__, exc))
 
     def _read_settings(self):
-        parser = self.read_config(self.base.conf)
+        parser, conf_problems = _read_config_tolerantly(self.base.conf)
         options = dict(parser.items("main")) if parser.has_section("main") else {}
         paths = [os.path.join(path, settings.CONFIG_NAME) for path in self.base.conf.pluginconfpath]
         self.conf_path = next((path for path in paths if os.path.isfile(path)), None)
         self.settings, self.settings_problems = settings.parse_settings(
             options, self.conf_path or settings.CONFIG_NAME)
+        self.settings_problems = conf_problems + self.settings_problems
         self.enabled_in_conf = parse_bool(options.get("enabled", "1")) is not False
         for problem in self.settings_problems:
             _warn(problem)

@@ -284,6 +284,25 @@ def test_malformed_plugin_config_value(plugin_sandbox, mirror_server, dnf):
     assert plugin_sandbox.read_cookie("baseos").epoch == model.monday_epoch(THURSDAY - 3 * WEEK)
 
 
+@pytest.mark.parametrize("text,words", [
+    ("[main]\nenabled=maybe\n", "enabled=maybe is not 1/0"),
+    ("enabled=1\nthis is not INI\n", "cannot be read as an INI file (IniParser: Missing section header"),
+])
+def test_broken_plugin_config_never_breaks_dnf(plugin_sandbox, mirror_server, dnf, text, words):
+    """dnf's own read_config raises on these files in its plugin loader; the plugin's never does."""
+    dnf(["countme", "opt-out"], at=MONDAY)
+    path = write_plugin_conf(plugin_sandbox, text)
+    for args in (["-C", "repolist"], ["makecache"]):
+        result = dnf(args, at=THURSDAY)
+        assert "Traceback" not in result.stderr and "Parsing file failed" not in result.stderr
+        warnings = countme_warnings(result.stderr)
+        assert len(warnings) == 1 and path in warnings[0] and words in warnings[0]
+        assert "the plugin stays enabled" in warnings[0]
+    assert mirror_server.countme_requests() == []  # still enabled, so the opt-out is still enforced
+    report = status_json(dnf, THURSDAY)
+    assert report["plugin"]["enabled"] is True and any(words in problem for problem in report["plugin"]["problems"])
+
+
 def test_garbage_opt_out_file_means_opted_out(plugin_sandbox, mirror_server, dnf):
     with open(plugin_sandbox.path("etc/dnf/countme-optout"), "w") as handle:
         handle.write("this is not json")

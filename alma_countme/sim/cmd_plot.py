@@ -56,6 +56,7 @@ def run(args):
     matplotlib.use("Agg")  # never a display, even when one is around
     from alma_countme.sim import plot, totals_file
 
+    options.writable_dir(args.out)
     summary = plot.load_summary(args.summary)
     server = None
     if args.totals:

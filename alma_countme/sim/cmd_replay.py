@@ -114,7 +114,14 @@ def run(args):
     if not args.stream:
         raise SimError("replay: name the stream to send (generate's output directory or log files)")
     target = replay.check_target(args.target, args.allow_remote_target)
+    _check_report_path(args)
     return _replay(args, target, _stream(args.stream))
+
+
+def _check_report_path(args):
+    """Before any request: a report that cannot be written would be lost after the whole replay."""
+    if args.report:
+        options.writable_file(args.report, "--report")
 
 
 def _stream(paths):
@@ -173,6 +180,7 @@ def _bench(args):
     if args.duration is None and args.max_requests is None:
         args.duration = 10.0
     args.speedup = None
+    _check_report_path(args)
     requests = _stream(args.stream) if args.stream else synthetic_stream()
     server = subprocess.Popen(
         # --sim-headers: the server answers what the simulated service answered, so a

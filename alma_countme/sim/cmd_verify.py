@@ -72,10 +72,19 @@ def run(args):
     levels = [level.strip() for level in args.levels.split(",") if level.strip()]
     tolerance = verify.parse_tolerance(args.tolerance)
     truth = totals_file.read_totals(args.truth)
-    server = _totals_from_logs(args.logs, args.dedupe) if args.logs else totals_file.read_totals(args.totals)
+    skipped = None
+    if args.logs:
+        server, skipped = _totals_from_logs(args.logs, args.dedupe)
+    else:
+        server = totals_file.read_totals(args.totals)
     result = verify.compare(truth, server, tolerance, levels)
     if args.json:
-        json.dump(result.as_json(), sys.stdout, indent=2, sort_keys=True)
+        report = result.as_json()
+        if skipped is not None:
+            report["unreadable_lines"] = skipped.count
+            report["unreadable_example"] = skipped.example and list(skipped.example)
+            report["files_without_log_lines"] = [path for path, _ in skipped.files_without_records]
+        json.dump(report, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
     else:
         print(result.format_text(max_differences=args.max_differences))
@@ -83,8 +92,25 @@ def run(args):
 
 
 def _totals_from_logs(paths, dedupe):
-    from alma_countme.sim import logsource, tally, totals_file
+    """``(Totals, SkippedLines)`` of the logs; says on stderr what could not be read."""
+    from alma_countme.sim import logparse, logsource, tally, totals_file
+    from alma_countme.sim.errors import SimError
 
-    counted = tally.tally_records(logsource.records(paths), dedupe=dedupe)
+    skipped = logparse.SkippedLines()
+    counted = tally.tally_records(logsource.records(paths, skipped=skipped), dedupe=dedupe)
+    example = ""
+    if skipped.example:
+        example = "; e.g. %s line %d: %r" % skipped.example
+    empty = skipped.files_without_records
+    files = sum(len(names) for names in logsource.log_files(paths).values())
+    if len(empty) == files:
+        raise SimError("--logs: no access log lines (AlmaLinux nginx or Combined Log Format) in %s%s"
+                       % (", ".join(path for path, _ in empty), example))
+    for path, lines in empty:
+        print("countme-sim verify: %s holds no access log lines (%s other line%s); left out"
+              % (path, "{:,}".format(lines), "" if lines == 1 else "s"), file=sys.stderr)
+    if skipped.count:
+        print("countme-sim verify: %s line%s in neither log format passed over (as mirrors-countme does)%s"
+              % ("{:,}".format(skipped.count), "" if skipped.count == 1 else "s", example), file=sys.stderr)
     label = paths[0] if len(paths) == 1 else "%s (+%d more)" % (paths[0], len(paths) - 1)
-    return totals_file.Totals(label, "access logs", counted.totals())
+    return totals_file.Totals(label, "access logs", counted.totals()), skipped

@@ -83,22 +83,48 @@ def _open(path):
     return open(path, encoding="utf-8", errors="replace")
 
 
-def read_log(path, errors="raise"):
+class SkippedLines:
+    """What ``errors="skip"`` passed over: how many lines, one example, and the files with no log line."""
+
+    def __init__(self):
+        self.count = 0
+        self.example = None  # (path, line number, the line's first 200 characters)
+        self.files_without_records = []  # (path, lines that were not blank)
+
+    def skip(self, path, number, line):
+        self.count += 1
+        if self.example is None:
+            self.example = (str(path), number, line.rstrip("\r\n")[:200])
+
+    def file_done(self, path, records, lines):
+        if records == 0:
+            self.files_without_records.append((str(path), lines))
+
+
+def read_log(path, errors="raise", skipped=None):
     """Records of the log file at ``path`` (``.gz`` is decompressed), in file order.
 
     ``errors="skip"`` passes over lines in neither format instead of raising
-    LogFormatError.
+    LogFormatError, and counts them in ``skipped`` (a SkippedLines) when given.
     """
+    records = lines = 0
     with _open(path) as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
+            lines += 1
             try:
-                yield parse_line(line)
+                record = parse_line(line)
             except ValueError as error:
                 if errors == "skip":
+                    if skipped is not None:
+                        skipped.skip(path, number, line)
                     continue
                 raise LogFormatError("%s line %d: %s: %r" % (path, number, error, line[:200])) from None
+            records += 1
+            yield record
+    if skipped is not None:
+        skipped.file_done(path, records, lines)
 
 
 def read_logs(paths, errors="raise"):

@@ -39,21 +39,22 @@ def log_files(paths):
     return groups
 
 
-def records(paths, skip_unknown=True):
+def records(paths, skip_unknown=True, skipped=None):
     """Every record of every log under ``paths``, file by file.
 
     Lines in neither log format are passed over, as mirrors-countme passes
-    over lines it does not match; with ``skip_unknown=False`` they are a
+    over lines it does not match, and counted in ``skipped`` (a
+    logparse.SkippedLines) when given; with ``skip_unknown=False`` they are a
     SimError naming the file and line.
     """
     for files in log_files(paths).values():
         for path in files:
-            yield from _read(path, skip_unknown)
+            yield from _read(path, skip_unknown, skipped)
 
 
-def _read(path, skip_unknown=False):
+def _read(path, skip_unknown=False, skipped=None):
     try:
-        yield from logparse.read_log(path, errors="skip" if skip_unknown else "raise")
+        yield from logparse.read_log(path, errors="skip" if skip_unknown else "raise", skipped=skipped)
     except logparse.LogFormatError as error:
         raise SimError(str(error)) from None
     except OSError as error:

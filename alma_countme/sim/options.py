@@ -67,3 +67,45 @@ def shard(text):
 def check_output_dir(path):
     if os.path.exists(path) and not os.path.isdir(path):
         raise SimError("--out %s exists and is not a directory" % path)
+
+
+def _probe_directory(directory, option, shown):
+    """Raise SimError unless a file can be created in ``directory`` (what every writer here does)."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(prefix=".countme-sim-probe-", dir=directory):
+            pass
+    except OSError as error:
+        raise SimError("%s %s: cannot write there: %s" % (option, shown, error.strerror or error)) from None
+
+
+def writable_dir(path, option="--out"):
+    """Make sure ``path`` is a directory this process can create files in (made if missing).
+
+    Called before any work starts, so that a bad output path costs one line and
+    exit 2, not a traceback after the work is done.
+    """
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise SimError("%s %s exists and is not a directory" % (option, path))
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise SimError("%s %s: cannot create the directory: %s" % (option, path, error.strerror or error)) from None
+    _probe_directory(path, option, path)
+    return path
+
+
+def writable_file(path, option):
+    """Make sure ``path`` can be written (atomically, next to where it goes) before any work starts."""
+    if os.path.isdir(path):
+        raise SimError("%s %s is a directory, not a file" % (option, path))
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise SimError("%s %s exists and is not a regular file" % (option, path))
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise SimError("%s %s: directory %s does not exist" % (option, path, directory))
+    _probe_directory(directory, option, path)
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise SimError("%s %s: cannot write there: Permission denied" % (option, path))
+    return path

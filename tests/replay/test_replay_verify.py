@@ -109,3 +109,27 @@ def test_bad_inputs_name_the_file(small_stream, tmp_path):
     result = countme_sim("verify", "--truth", str(tmp_path), bad, check=2)
     assert "without truth.csv" in result.stderr
     assert os.path.exists(small_stream.truth_path)
+
+
+def test_unreadable_lines_are_counted_with_an_example(small_stream, tmp_path):
+    mixed = _rewrite(small_stream.log_files, str(tmp_path / "mixed.log"))[0]
+    with open(mixed, "a") as handle:
+        handle.write("garbage line one\nsecond garbage line\n")
+    result = countme_sim("verify", "--truth", small_stream.truth_path, "--logs", mixed, check=0)
+    assert ("countme-sim verify: 2 lines in neither log format passed over (as mirrors-countme does); "
+            "e.g. %s line" % mixed) in result.stderr
+    assert "'garbage line one'" in result.stderr
+    report = json.loads(countme_sim("verify", "--truth", small_stream.truth_path, "--logs", mixed, "--json",
+                                    check=0).stdout)
+    assert report["unreadable_lines"] == 2 and report["unreadable_example"][2] == "garbage line one"
+
+
+def test_a_file_without_log_lines_is_named(small_stream, tmp_path):
+    garbage = tmp_path / "garbage.log"
+    garbage.write_text("not a log line\n" * 5)
+    alone = countme_sim("verify", "--truth", small_stream.truth_path, "--logs", garbage, check=2)
+    assert alone.stderr.startswith("countme-sim: --logs: no access log lines")
+    assert str(garbage) in alone.stderr and "Traceback" not in alone.stderr and alone.stdout == ""
+    both = countme_sim("verify", "--truth", small_stream.truth_path, "--logs", small_stream.dir, garbage,
+                       check=0)
+    assert "%s holds no access log lines (5 other lines); left out" % garbage in both.stderr

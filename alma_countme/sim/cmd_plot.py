@@ -18,7 +18,11 @@ Draw two PNG charts from the summary.json `countme-sim generate` wrote:
   version-arch-mix.png   share of active systems per OS version and per arch
 
 With --totals, a server's own counts (mirrors-countme CSV or SQLite) are drawn
-next to the simulator's estimate. Incomplete weeks are shaded."""
+next to the simulator's estimate, up to the last week those totals hold
+(mirrors-countme holds back the last, incomplete week). Up to 8 weeks are
+drawn as grouped bars, more as lines. In systems-per-week.png incomplete
+weeks are shaded. Below 800 x 500 pixels the charts get unreadable: plot
+warns and draws them anyway."""
 
 EPILOG = """\
 examples:
@@ -58,6 +62,9 @@ def run(args):
 
     options.writable_dir(args.out)
     summary = plot.load_summary(args.summary)
+    warning = plot.size_warning(args.width, args.height)
+    if warning:
+        print("countme-sim plot: warning: %s" % warning, file=sys.stderr)
     server = None
     if args.totals:
         reference = args.reference_repo or summary.get("reference_repo") or "baseos"

@@ -23,6 +23,8 @@ MIX_FILE = "version-arch-mix.png"
 BUCKETS = ("1", "2", "3", "4")
 MAX_SERIES = 8  # a mix chart shows the largest few and groups the rest as "other"
 BAR_WEEKS = 8  # up to this many weeks, bars read better than lines
+# Below this many pixels the titles, tick labels and legends of the charts overlap.
+READABLE_SIZE = (800, 500)
 
 COLORS = {"truth": "#1b3a5c", "estimate": "#e07a1f", "server": "#2a9d8f", "addresses": "#8d8d8d"}
 MIX_COLORS = ("#1b3a5c", "#e07a1f", "#2a9d8f", "#c0392b", "#8e44ad", "#f1c40f", "#8c564b", "#e377c2",
@@ -114,7 +116,45 @@ def _shade_incomplete(axis, weeks):
             axis.axvspan(index - 0.5, index + 0.5, color="#000000", alpha=0.06, linewidth=0)
 
 
+def size_warning(width, height):
+    """A sentence when ``width`` x ``height`` is too small for readable charts, else None."""
+    if width >= READABLE_SIZE[0] and height >= READABLE_SIZE[1]:
+        return None
+    return ("%d x %d pixels is too small for readable charts (text and panels overlap below %d x %d); "
+            "drawing them anyway" % (width, height, READABLE_SIZE[0], READABLE_SIZE[1]))
+
+
+def _fitting_legend(figure, make, count):
+    """The legend ``make(ncol)`` with as many columns as fit inside the figure's width.
+
+    One row of four entries does not fit a 1000-pixel chart; it then wraps
+    into rows instead of being cut at the edge.
+    """
+    renderer = figure.canvas.get_renderer()
+    width = figure.bbox.width
+    for ncol in range(count, 1, -1):
+        legend = make(ncol)
+        extent = legend.get_window_extent(renderer)
+        if extent.x0 >= 0 and extent.x1 <= width:
+            return legend
+        legend.remove()
+    return make(1)
+
+
+def _server_values(server, labels, pick):
+    """The server's value per week; NaN (nothing drawn) where its totals have no such week.
+
+    mirrors-countme holds back the last, incomplete week: drawing it as 0 would read as data loss.
+    """
+    return [pick(server[label]) if label in server else float("nan") for label in labels]
+
+
 def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, title=None):
+    return _save(systems_figure(summary, width, height, dpi, server, title), path, dpi)
+
+
+def systems_figure(summary, width=1400, height=900, dpi=100, server=None, title=None):
+    """The systems-per-week chart as a matplotlib Figure (not yet saved)."""
     weeks = summary["weeks"]
     labels = [week["week_start"] for week in weeks]
     bars = len(weeks) <= BAR_WEEKS
@@ -134,7 +174,8 @@ def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, ti
     ]
     if server is not None:
         series.append(("server's countme totals (reference repo)",
-                       [sum(server.get(label, {}).values()) for label in labels], COLORS["server"], "solid"))
+                       _server_values(server, labels, lambda counts: sum(counts.values())), COLORS["server"],
+                       "solid"))
     series.append(("distinct client addresses", [week["distinct_addresses"] for week in weeks],
                    COLORS["addresses"], "dashed"))
     _series(top, series, bars)
@@ -142,7 +183,8 @@ def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, ti
     top.set_ylabel("systems")
     top.set_ylim(bottom=0)
     top.grid(axis="y", alpha=0.3)
-    top.legend(loc="lower left", fontsize=9, ncol=len(series), frameon=False, bbox_to_anchor=(0, 1.0))
+    _fitting_legend(figure, lambda ncol: top.legend(loc="lower left", fontsize=9, ncol=ncol, frameon=False,
+                                                    bbox_to_anchor=(0, 1.0)), len(series))
     _week_axis(top, labels)
     _thousands(top)
 
@@ -155,7 +197,7 @@ def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, ti
              COLORS["estimate"], "solid"),
         ]
         if server is not None:
-            per_bucket.append(("server", [server.get(label, {}).get(bucket, 0) for label in labels],
+            per_bucket.append(("server", _server_values(server, labels, lambda counts: counts.get(bucket, 0)),
                                COLORS["server"], "solid"))
         _series(axis, per_bucket, bars)
         _shade_incomplete(axis, weeks)
@@ -170,11 +212,12 @@ def plot_systems(summary, path, width=1400, height=900, dpi=100, server=None, ti
             first = axis
     # One legend for the four bucket panels, between them and the top panel.
     handles, names = first.get_legend_handles_labels()
-    figure.legend(handles, names, loc="lower center", ncol=len(names), fontsize=9, frameon=False,
-                  bbox_to_anchor=(0.5, first.get_position().y1 + 0.035))
+    anchor = (0.5, first.get_position().y1 + 0.035)
+    _fitting_legend(figure, lambda ncol: figure.legend(handles, names, loc="lower center", ncol=ncol, fontsize=9,
+                                                       frameon=False, bbox_to_anchor=anchor), len(names))
     if any(not week.get("complete", True) for week in weeks):
         figure.text(0.99, 0.01, "shaded: incomplete week", ha="right", fontsize=8, color="#555555")
-    return _save(figure, path, dpi)
+    return figure
 
 
 def _margin(pixels, size):

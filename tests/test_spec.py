@@ -77,6 +77,60 @@ def test_spec_subpackages_and_their_capabilities():
         assert capability in provides
 
 
+# -- the source tarball (no build) -------------------------------------------------------
+
+
+def build_rpms_module():
+    import importlib.machinery
+    import types
+
+    loader = importlib.machinery.SourceFileLoader("build_rpms", os.path.join(PROJECT, "tools", "build-rpms"))
+    module = types.ModuleType(loader.name)
+    module.__file__ = loader.path
+    loader.exec_module(module)
+    return module
+
+
+def git(directory, *args):
+    env = dict(CLEAN_ENV, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@invalid", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@invalid")
+    return run(["git", "-C", directory] + list(args), env=env).stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+@pytest.mark.parametrize("layout", ["clone", "linked worktree"])
+def test_source_tarball_holds_exactly_the_tracked_files(tmp_path, layout):
+    """Untracked files (the README's examples write out/, f/, raw.db, totals.csv) never go in."""
+    build_rpms = build_rpms_module()
+    origin = tmp_path / "origin"
+    (origin / "pkg").mkdir(parents=True)
+    (origin / "pkg" / "a.py").write_text("A = 1\n")
+    (origin / "README.md").write_text("readme\n")
+    (origin / ".gitignore").write_text("/out/\n")
+    git(origin, "init", "-q")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "one")
+    tree = tmp_path / "tree"
+    if layout == "clone":
+        git(tmp_path, "clone", "-q", str(origin), str(tree))
+    else:
+        git(origin, "worktree", "add", "-q", str(tree))
+        assert (tree / ".git").is_file()
+    clean = tmp_path / "clean.tar.gz"
+    assert build_rpms.write_source_tarball(str(tree), str(clean), "p-1") == 3
+    for name in ("raw.db", "totals.csv", "f/logs/mirror1/access.log", "out/x.log", "small/truth.csv"):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text("simulator output\n")
+    cluttered = tmp_path / "cluttered.tar.gz"
+    build_rpms.write_source_tarball(str(tree), str(cluttered), "p-1")
+    assert cluttered.read_bytes() == clean.read_bytes()
+    with tarfile.open(str(cluttered)) as archive:
+        assert sorted(archive.getnames()) == ["p-1/.gitignore", "p-1/README.md", "p-1/pkg/a.py"]
+    assert build_rpms.uncommitted_changes(str(tree)) == []
+    (tree / "pkg" / "a.py").write_text("A = 2\n")
+    assert build_rpms.uncommitted_changes(str(tree)) == ["pkg/a.py"]
+
+
 # -- builds ---------------------------------------------------------------------------
 
 

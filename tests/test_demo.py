@@ -9,6 +9,7 @@ import sys
 import time
 
 import harness
+import publiccopy
 import pytest
 
 from alma_countme import model
@@ -16,8 +17,8 @@ from alma_countme import model
 DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "countme-demo")
 
 
-def demo(*args, user=None):
-    argv = [sys.executable, DEMO] + list(args)
+def demo(*args, user=None, script=DEMO, python=sys.executable):
+    argv = [python, script] + list(args)
     if user is not None:
         account = pwd.getpwnam(user)
         ids = ["--reuid=%d" % account.pw_uid, "--regid=%d" % account.pw_gid, "--clear-groups"]
@@ -85,7 +86,13 @@ def test_bad_options_are_named(args, message):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the demo as another user")
 def test_real_refuses_without_root_and_says_why():
-    result = demo("--real", "--weeks", "1", user="nobody")
+    # nobody may not reach the checkout (or its .venv): run a world-readable copy on the system Python.
+    public = publiccopy.public_copy(["tools/countme-demo", "alma_countme/*.py", "tests/harness/*.py"])
+    try:
+        result = demo("--real", "--weeks", "1", user="nobody", script=os.path.join(public, "tools", "countme-demo"),
+                      python=harness.SYSTEM_PYTHON)
+    finally:
+        publiccopy.remove(public)
     assert result.returncode != 0
     assert "--real cannot run here" in result.stderr and "not root" in result.stderr
 

@@ -77,6 +77,87 @@ def test_spec_subpackages_and_their_capabilities():
         assert capability in provides
 
 
+# AlmaLinux's own values of the macros the spec's file list depends on (python-rpm-macros and
+# the dist macro of each release); a Debian build has none of them, which is why it is for
+# testing only (doc/release-engineering.md).
+EL_MACROS = {
+    "8": {"dist": ".el8", "python3_sitelib": "/usr/lib/python3.6/site-packages",
+          "__python3": "/usr/libexec/platform-python"},
+    "9": {"dist": ".el9", "python3_sitelib": "/usr/lib/python3.9/site-packages", "__python3": "/usr/bin/python3"},
+    "10": {"dist": ".el10_0", "python3_sitelib": "/usr/lib/python3.12/site-packages",
+           "__python3": "/usr/bin/python3"},
+}
+
+
+def parsed_spec(major, macros):
+    defines = ["--define", "major " + major]
+    for name, value in macros.items():
+        defines += ["--define", "{} {}".format(name, value)]
+    spec = os.path.join(PROJECT, "almalinux-release.spec")
+    text = run(["rpmspec", "-P"] + defines + [spec]).stdout
+    release = run(["rpmspec", "-q", "--srpm", "--qf", "%{RELEASE}"] + defines + [spec]).stdout
+    return text, release
+
+
+def spec_section(text, header):
+    start = text.index(header + "\n") + len(header) + 1
+    end = text.find("\n%files", start)
+    end = text.find("\n%changelog", start) if end < 0 else end
+    return text[start:end]
+
+
+@pytest.mark.skipif(shutil.which("rpmspec") is None, reason="rpmspec not installed")
+@pytest.mark.parametrize("major", sorted(EL_MACROS))
+def test_plugin_file_list_under_almalinux_macros(major):
+    macros = EL_MACROS[major]
+    sitelib = macros["python3_sitelib"]
+    text, release = parsed_spec(major, macros)
+    assert release == "1" + macros["dist"]
+    assert "dist-packages" not in text
+    files = [line for line in spec_section(text, "%files -n python3-dnf-plugin-countme").splitlines()
+             if line.strip()]
+    paths = [line.split()[-1] for line in files]
+    # Where EL's dnf looks for plugins (dnf.const.PLUGINPATH is python3_sitelib/dnf-plugins).
+    assert sitelib + "/dnf-plugins/countme.py" in paths and sitelib + "/alma_countme/" in paths
+    # Byte code from the platform Python of that release: the file list takes any cache tag.
+    assert sitelib + "/dnf-plugins/__pycache__/countme.*.pyc" in paths
+    for tree in ("alma_countme", "dnf-plugins"):
+        assert "{} $optimize -m compileall -q -f -d {}/{}".format(macros["__python3"], sitelib, tree) in text
+    assert all(path.startswith((sitelib + "/", "/etc/dnf/plugins/", "/usr/share/man/", "doc/"))
+               for path in paths), paths
+
+
+def plugin_subcommands():
+    import ast
+
+    with open(os.path.join(PROJECT, "dnf-plugins", "countme.py")) as handle:
+        tree = ast.parse(handle.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["SUBCOMMANDS"]:
+            return ast.literal_eval(node.value)
+    raise AssertionError("dnf-plugins/countme.py has no SUBCOMMANDS")
+
+
+def test_every_dnf_countme_command_named_in_the_spec_and_docs_exists():
+    """The plugin's SUBCOMMANDS are the one list; the package texts and docs may name no other."""
+    subcommands = plugin_subcommands()
+    assert subcommands == ("status", "opt-out", "opt-in")
+    documents = ["almalinux-release.spec", "README.md", "doc/dnf-countme.8"] + [
+        os.path.join("doc", name) for name in sorted(os.listdir(os.path.join(PROJECT, "doc")))
+        if name.endswith(".md")]
+    named = {}
+    for document in documents:
+        with open(os.path.join(PROJECT, document)) as handle:
+            text = handle.read().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "")
+        text = re.sub(r"\n\.B[IR]* ", " ", text)  # man page macros that break a command over lines
+        # "the dnf countme plugin" is prose, not a command.
+        for word in re.findall(r"dnf countme (?!plugin\b)([A-Za-z][\w-]*)", text):
+            named.setdefault(word, set()).add(document)
+    assert "opt-out" in named and "status" in named
+    unknown = {word: sorted(where) for word, where in named.items() if word not in subcommands}
+    assert unknown == {}
+
+
 # -- the source tarball (no build) -------------------------------------------------------
 
 

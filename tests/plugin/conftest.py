@@ -8,6 +8,7 @@ PYTHONPATH, as the RPM finds it in site-packages.
 import os
 import shutil
 
+import publiccopy
 import pytest
 from plugintools import PLUGIN_CONF, PLUGIN_DIR, PLUGIN_ENV, THURSDAY, WEEK
 
@@ -23,11 +24,34 @@ def plugin_sandbox(sandbox, mirror_server):
     return sandbox
 
 
-@pytest.fixture
-def dnf(plugin_sandbox, run_dnf):
-    """``run_dnf`` for the plugin sandbox, with ``alma_countme`` importable by the system dnf."""
+@pytest.fixture(scope="session")
+def public_plugin():
+    """The plugin and its package in a directory any user can read (see tests/publiccopy.py)."""
+    top = publiccopy.public_copy(["dnf-plugins/countme.py", "alma_countme/*.py"])
+    yield top
+    publiccopy.remove(top)
 
-    def run(args=None, env=None, **kwargs):
-        return run_dnf(args, env=dict(PLUGIN_ENV, **(env or {})), **kwargs)
+
+@pytest.fixture
+def dnf(plugin_sandbox, run_dnf, request):
+    """``run_dnf`` for the plugin sandbox, with ``alma_countme`` importable by the system dnf.
+
+    Runs as another user (``user=``) take the plugin from a world-readable copy:
+    the checkout itself may be out of that user's reach.
+    """
+
+    def run(args=None, env=None, user=None, **kwargs):
+        environment = dict(PLUGIN_ENV, **(env or {}))
+        if user is None:
+            return run_dnf(args, env=environment, **kwargs)
+        public = request.getfixturevalue("public_plugin")
+        environment["PYTHONPATH"] = public
+        saved = list(plugin_sandbox.plugin_dirs)
+        plugin_sandbox.plugin_dirs[:] = [os.path.join(public, "dnf-plugins") if path == PLUGIN_DIR else path
+                                         for path in saved]
+        try:
+            return run_dnf(args, env=environment, user=user, **kwargs)
+        finally:
+            plugin_sandbox.plugin_dirs[:] = saved
 
     return run

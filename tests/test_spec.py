@@ -127,6 +127,14 @@ def test_plugin_file_list_under_almalinux_macros(major):
                for path in paths), paths
 
 
+@pytest.mark.skipif(shutil.which("rpmspec") is None, reason="rpmspec not installed")
+def test_check_keeps_pytest_files_in_the_build_tree_and_removes_them():
+    text, _ = parsed_spec("9", EL_MACROS["9"])
+    check = text[text.index("\n%check\n"):text.index("\n%files")]
+    assert '--basetemp="$PWD/pytest-tmp"' in check and "rm -rf pytest-tmp" in check
+    assert check.index("--basetemp") < check.index("rm -rf pytest-tmp")
+
+
 def plugin_subcommands():
     import ast
 
@@ -312,6 +320,17 @@ def test_packages_build_from_a_clean_checkout_and_rpmlint_reports_no_errors(buil
     later = sorted(os.path.basename(path) for path in builds.b["packages"])
     assert later[1] == "almalinux-release-9.6-2.src.rpm"
     assert builds.b["test_keys"] is False
+
+
+@pytest.mark.rpmbuild
+def test_plain_rpmlint_of_the_output_folder_finds_the_waivers(builds):
+    """`rpmlint dist/` loads the one *.rpmlintrc of that folder, which build-rpms puts there."""
+    out = os.path.dirname(builds.a["packages"][0])
+    assert os.path.isfile(os.path.join(out, "almalinux-release.rpmlintrc"))
+    finished = run(["rpmlint", out], check=False)
+    summary = re.search(r"(\d+) errors?, (\d+) warnings?", finished.stdout)
+    assert summary and summary.group(1) == "0", finished.stdout[-3000:]
+    assert builds.a["testing_only"] is (not run(["rpm", "--eval", "%{?dist}"]).stdout.strip().startswith(".el"))
 
 
 @pytest.mark.rpmbuild

@@ -1,4 +1,4 @@
-"""The countme model against the facts of REFERENCE.md section 1."""
+"""The countme model against the facts of doc/background.md §1."""
 
 import calendar
 import random

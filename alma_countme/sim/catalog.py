@@ -35,7 +35,7 @@ COUNTED_STATUSES = (STATUS_INDEX[200], STATUS_INDEX[302])
 PROTOCOL = "HTTP/1.1"
 STYLE_MIRRORLIST, STYLE_METALINK = 0, 1
 
-# Repo ids in the stock repo files of each major (REFERENCE.md section 3); None: no such repo.
+# Repo ids in the stock repo files of each major (doc/background.md §3); None: no such repo.
 REPO_IDS = {
     "8": ("baseos", "appstream", "extras", "powertools", "ha", "plus", "resilientstorage",
           "sap", "saphana", "rt", "nfv", "PowerTools"),

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 
 from alma_countme.sim import options
@@ -94,8 +95,8 @@ def run(args):
     if args.json:
         print(json.dumps(report, indent=1))
     elif not args.quiet:
-        print("countme-sim generate: %s lines in %d log files under %s/logs in %.1f s%s"
-              % ("{:,}".format(lines), files, args.out, simulation.seconds,
+        print("countme-sim generate: %s lines in %d log files under %s in %.1f s%s"
+              % ("{:,}".format(lines), files, os.path.join(args.out, "logs"), simulation.seconds,
                  "; truth.csv, summary.json, summary.txt, scenario.toml" if report["wrote_truth"] else ""),
               file=sys.stderr)
     return 0

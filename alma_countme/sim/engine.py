@@ -185,7 +185,9 @@ def _progress_bar(run, total):
     if not run.progress:
         return None
     from tqdm import tqdm
-    return tqdm(total=total, unit="task", desc="countme-sim", file=sys.stderr, leave=False)
+    # The bar counts steps: a block of systems simulated for a week, or one day's log file
+    # written; the description says which of the two a week is at.
+    return tqdm(total=total, unit="step", desc="countme-sim", file=sys.stderr, leave=False)
 
 
 def _make_dirs(run):
@@ -217,7 +219,7 @@ def generate(run):
                 by_block = {}
                 phase = time.time()
                 if bar is not None:
-                    bar.set_description("week %d/%d: systems" % (week + 1, run.weeks))
+                    bar.set_description("week %d/%d: simulating blocks of systems" % (week + 1, run.weeks))
                 for number, block_stats in _map(pool, _simulate_block, [(week, b) for b in range(blocks)]):
                     by_block[number] = block_stats
                     if bar is not None:
@@ -230,7 +232,7 @@ def generate(run):
                 files = [(week, d, s, blocks) for d in range(7) for s in range(run.servers)
                          if run.mine(week, d, s)]
                 if bar is not None:
-                    bar.set_description("week %d/%d: logs" % (week + 1, run.weeks))
+                    bar.set_description("week %d/%d: writing log files" % (week + 1, run.weeks))
                 for _, count in _map(pool, _write_file, files):
                     written_lines += count
                     written_files += 1

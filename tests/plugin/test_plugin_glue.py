@@ -106,5 +106,29 @@ def test_unparsable_config_file_is_one_warning(plugin_module, base, caplog):
     plugin = plugin_module.Countme(base, None)
     plugin.config()
     warnings = plugin_warnings(caplog)
-    assert len(warnings) == 1 and "reading countme.conf" in warnings[0]
+    path = os.path.join(base.conf.pluginconfpath[0], "countme.conf")
+    assert warnings == ["countme: %s cannot be read as an INI file (IniParser: Missing section header at line 1); "
+                        "ignoring it: the plugin stays enabled with its default settings" % path]
     assert plugin.settings.epoch_source == "machine-id"
+
+
+def test_dnf_loader_reads_a_broken_config_without_raising(plugin_module, base):
+    """dnf's _check_enabled calls the class's read_config; dnf's own raises on these files."""
+    import dnf.exceptions
+    import dnf.plugin
+
+    path = os.path.join(base.conf.pluginconfpath[0], "countme.conf")
+    for text in ("this is no ini file\n", "[main]\nenabled=maybe\n"):
+        with open(path, "w") as handle:
+            handle.write(text)
+        try:
+            dnf.plugin.Plugin.read_config.__func__(plugin_module.Countme, base.conf).getboolean("main", "enabled")
+        except (dnf.exceptions.ConfigError, ValueError):
+            pass  # dnf's own reading fails: what the plugin must not do
+        else:
+            raise AssertionError("dnf's read_config accepted %r; the test no longer shows the problem" % text)
+        parser = plugin_module.Countme.read_config(base.conf)
+        assert not (parser.has_section("main") and parser.has_option("main", "enabled"))
+    with open(path, "w") as handle:
+        handle.write("[main]\nenabled=0\n")
+    assert plugin_module.Countme.read_config(base.conf).getboolean("main", "enabled") is False

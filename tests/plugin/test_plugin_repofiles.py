@@ -124,7 +124,7 @@ def test_undo_reports_a_line_the_admin_changed():
     changed = new.replace(b"countme=0", b"countme=no")
     restored, undone, failed, _ = repofiles.plan_undo(changed, edits)
     assert restored == changed and undone == []
-    assert len(failed) == 1 and "/r.repo:2" in failed[0][1]
+    assert len(failed) == 1 and "/r.repo [a]: no line reads 'countme=0'" in failed[0][1]
 
 
 def test_partial_undo_renumbers_the_edits_kept():

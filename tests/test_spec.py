@@ -123,7 +123,7 @@ def test_plugin_file_list_under_almalinux_macros(major):
     assert sitelib + "/dnf-plugins/__pycache__/countme.*.pyc" in paths
     for tree in ("alma_countme", "dnf-plugins"):
         assert "{} $optimize -m compileall -q -f -d {}/{}".format(macros["__python3"], sitelib, tree) in text
-    assert all(path.startswith((sitelib + "/", "/etc/dnf/plugins/", "/usr/share/man/", "doc/"))
+    assert all(path.startswith((sitelib + "/", "/etc/dnf/plugins/", "/usr/share/man/", "/usr/share/doc/"))
                for path in paths), paths
 
 
@@ -373,6 +373,9 @@ def test_payloads_hold_exactly_the_intended_files_modes_and_config_flags(builds)
     expected = {
         "/etc/dnf/plugins/countme.conf": ("100644", "cn", ""),
         "/usr/share/man/man8/dnf-countme.8.gz": ("100644", "d", ""),
+        # Where dnf-countme(8) says the status schema is.
+        "/usr/share/doc/python3-dnf-plugin-countme": ("40755", "", ""),
+        "/usr/share/doc/python3-dnf-plugin-countme/countme-status-schema.md": ("100644", "d", ""),
         sitelib + "/dnf-plugins/countme.py": ("100644", "", ""),
         sitelib + "/alma_countme": ("40755", "", ""),
         sitelib + "/alma_countme/__pycache__": ("40755", "", ""),

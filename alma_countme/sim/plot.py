@@ -141,6 +141,17 @@ def _fitting_legend(figure, make, count):
     return make(1)
 
 
+def _room_for_rows(figure, axis, legend, entries):
+    """Shorten ``axis`` from the top by the legend's extra rows: a wrapped legend stays below the title."""
+    rows = -(-entries // legend._ncols) if hasattr(legend, "_ncols") else 1
+    if rows <= 1:
+        return
+    height = legend.get_window_extent(figure.canvas.get_renderer()).height
+    lower = height * (rows - 1) / rows / figure.bbox.height
+    box = axis.get_position()
+    axis.set_position([box.x0, box.y0, box.width, box.height - lower])
+
+
 def _server_values(server, labels, pick):
     """The server's value per week; NaN (nothing drawn) where its totals have no such week.
 
@@ -183,8 +194,9 @@ def systems_figure(summary, width=1400, height=900, dpi=100, server=None, title=
     top.set_ylabel("systems")
     top.set_ylim(bottom=0)
     top.grid(axis="y", alpha=0.3)
-    _fitting_legend(figure, lambda ncol: top.legend(loc="lower left", fontsize=9, ncol=ncol, frameon=False,
-                                                    bbox_to_anchor=(0, 1.0)), len(series))
+    legend = _fitting_legend(figure, lambda ncol: top.legend(loc="lower left", fontsize=9, ncol=ncol,
+                                                             frameon=False, bbox_to_anchor=(0, 1.0)), len(series))
+    _room_for_rows(figure, top, legend, len(series))
     _week_axis(top, labels)
     _thousands(top)
 

@@ -81,6 +81,9 @@ def test_legends_fit_inside_the_picture_with_totals(width):
     for legend in legends:
         extent = legend.get_window_extent(renderer)
         assert 0 <= extent.x0 and extent.x1 <= width, (legend, extent)
+    title = figure._suptitle.get_window_extent(renderer)
+    top_legend = figure.axes[0].get_legend().get_window_extent(renderer)
+    assert top_legend.y1 <= title.y0 + 1, (top_legend, title)  # a wrapped legend stays below the title
     top_entries = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     assert len(top_entries) == 4 and "distinct client addresses" in top_entries
 

@@ -167,9 +167,9 @@ def opt_in(root, scope=None, substitute=identity):
             remove_state(path)
         except (IOError, OSError) as exc:
             return Outcome(False, [], [_cannot_write(path, exc, "remove")], before, path)
-        messages.append("Removed the opt-out file %s, which was damaged or unreadable: %s. Any record it held of "
-                        "countme=0 lines written by 'opt-out --repo-files' is gone: 'dnf countme status' "
-                        "shows the repo file lines that still set countme." % (path, damage))
+        messages.append("Removed the opt-out file %s, which was damaged or unreadable: %s. Any record it "
+                        "held of countme=0 lines written by 'opt-out --repo-files' is gone: 'dnf countme "
+                        "status' shows the repo file lines that still set countme." % (path, damage))
         return Outcome(True, messages, errors, NOT_OPTED_OUT, path)
     if before == NOT_OPTED_OUT:
         messages.append("Not opted out of countme; nothing changed.")

@@ -89,8 +89,8 @@ def test_real_refuses_without_root_and_says_why():
     # nobody may not reach the checkout (or its .venv): run a world-readable copy on the system Python.
     public = publiccopy.public_copy(["tools/countme-demo", "alma_countme/*.py", "tests/harness/*.py"])
     try:
-        result = demo("--real", "--weeks", "1", user="nobody", script=os.path.join(public, "tools", "countme-demo"),
-                      python=harness.SYSTEM_PYTHON)
+        result = demo("--real", "--weeks", "1", user="nobody",
+                      script=os.path.join(public, "tools", "countme-demo"), python=harness.SYSTEM_PYTHON)
     finally:
         publiccopy.remove(public)
     assert result.returncode != 0

@@ -91,7 +91,8 @@ def writable_dir(path, option="--out"):
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as error:
-        raise SimError("%s %s: cannot create the directory: %s" % (option, path, error.strerror or error)) from None
+        raise SimError("%s %s: cannot create the directory: %s"
+                       % (option, path, error.strerror or error)) from None
     _probe_directory(path, option, path)
     return path
 

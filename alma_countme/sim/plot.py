@@ -194,8 +194,10 @@ def systems_figure(summary, width=1400, height=900, dpi=100, server=None, title=
     top.set_ylabel("systems")
     top.set_ylim(bottom=0)
     top.grid(axis="y", alpha=0.3)
-    legend = _fitting_legend(figure, lambda ncol: top.legend(loc="lower left", fontsize=9, ncol=ncol,
-                                                             frameon=False, bbox_to_anchor=(0, 1.0)), len(series))
+    def top_legend(ncol):
+        return top.legend(loc="lower left", fontsize=9, ncol=ncol, frameon=False, bbox_to_anchor=(0, 1.0))
+
+    legend = _fitting_legend(figure, top_legend, len(series))
     _room_for_rows(figure, top, legend, len(series))
     _week_axis(top, labels)
     _thousands(top)
@@ -209,8 +211,8 @@ def systems_figure(summary, width=1400, height=900, dpi=100, server=None, title=
              COLORS["estimate"], "solid"),
         ]
         if server is not None:
-            per_bucket.append(("server", _server_values(server, labels, lambda counts: counts.get(bucket, 0)),
-                               COLORS["server"], "solid"))
+            in_bucket = _server_values(server, labels, lambda counts, b=bucket: counts.get(b, 0))
+            per_bucket.append(("server", in_bucket, COLORS["server"], "solid"))
         _series(axis, per_bucket, bars)
         _shade_incomplete(axis, weeks)
         axis.set_title("bucket %s: %s" % (bucket, BUCKET_LABELS[int(bucket)]),
@@ -225,8 +227,11 @@ def systems_figure(summary, width=1400, height=900, dpi=100, server=None, title=
     # One legend for the four bucket panels, between them and the top panel.
     handles, names = first.get_legend_handles_labels()
     anchor = (0.5, first.get_position().y1 + 0.035)
-    _fitting_legend(figure, lambda ncol: figure.legend(handles, names, loc="lower center", ncol=ncol, fontsize=9,
-                                                       frameon=False, bbox_to_anchor=anchor), len(names))
+    def bucket_legend(ncol):
+        return figure.legend(handles, names, loc="lower center", ncol=ncol, fontsize=9, frameon=False,
+                             bbox_to_anchor=anchor)
+
+    _fitting_legend(figure, bucket_legend, len(names))
     if any(not week.get("complete", True) for week in weeks):
         figure.text(0.99, 0.01, "shaded: incomplete week", ha="right", fontsize=8, color="#555555")
     return figure

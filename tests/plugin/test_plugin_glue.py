@@ -107,8 +107,8 @@ def test_unparsable_config_file_is_one_warning(plugin_module, base, caplog):
     plugin.config()
     warnings = plugin_warnings(caplog)
     path = os.path.join(base.conf.pluginconfpath[0], "countme.conf")
-    assert warnings == ["countme: %s cannot be read as an INI file (IniParser: Missing section header at line 1); "
-                        "ignoring it: the plugin stays enabled with its default settings" % path]
+    assert warnings == ["countme: %s cannot be read as an INI file (IniParser: Missing section header at "
+                        "line 1); ignoring it: the plugin stays enabled with its default settings" % path]
     assert plugin.settings.epoch_source == "machine-id"
 
 
@@ -122,7 +122,8 @@ def test_dnf_loader_reads_a_broken_config_without_raising(plugin_module, base):
         with open(path, "w") as handle:
             handle.write(text)
         try:
-            dnf.plugin.Plugin.read_config.__func__(plugin_module.Countme, base.conf).getboolean("main", "enabled")
+            dnfs_own = dnf.plugin.Plugin.read_config.__func__
+            dnfs_own(plugin_module.Countme, base.conf).getboolean("main", "enabled")
         except (dnf.exceptions.ConfigError, ValueError):
             pass  # dnf's own reading fails: what the plugin must not do
         else:

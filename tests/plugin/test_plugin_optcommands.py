@@ -123,7 +123,8 @@ def test_a_line_changed_after_opt_out_is_reported_and_stays_recorded(root, repos
     with open(path, "wb") as handle:
         handle.write(data.replace(b"countme = 0", b"countme=no"))
     back = optcommands.opt_in(str(root))
-    assert len(back.errors) == 1 and "%s [baseos]" % path in back.errors[0] and "countme = 1" in back.errors[0]
+    assert len(back.errors) == 1 and "%s [baseos]" % path in back.errors[0]
+    assert "countme = 1" in back.errors[0]
     state = read_state(state_path(str(root)))[0]
     assert (state.all, state.repos, len(state.edits)) == (False, (), 1)
 
@@ -151,7 +152,8 @@ def test_damaged_state_is_never_narrowed_by_opt_out(root, scope):
     assert out.errors == [] and out.changed
     assert out.state == EVERYTHING and read_state(str(path)) == (EVERYTHING, None)
     message = " ".join(out.messages)
-    assert str(path) in message and "was damaged or unreadable: not JSON (Expecting value at line 1, column 1)." in message
+    assert str(path) in message
+    assert "was damaged or unreadable: not JSON (Expecting value at line 1, column 1)." in message
     if scope:
         assert "stay opted out" in message and "'dnf countme opt-in'" in message
         assert "'dnf countme opt-out --repo %s'" % ",".join(scope) in message

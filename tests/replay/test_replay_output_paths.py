@@ -19,7 +19,8 @@ def test_bench_dir_that_cannot_be_written(tmp_path, path, reason):
 @pytest.mark.parametrize("path,reason", [
     ("{tmp}", "--report {tmp} is a directory, not a file"),
     ("/dev/null", "--report /dev/null exists and is not a regular file"),
-    ("{tmp}/missing/report.json", "--report {tmp}/missing/report.json: directory {tmp}/missing does not exist"),
+    ("{tmp}/missing/report.json",
+     "--report {tmp}/missing/report.json: directory {tmp}/missing does not exist"),
 ])
 def test_replay_report_is_checked_before_any_request(small_stream, tmp_path, path, reason):
     path, reason = path.format(tmp=tmp_path), reason.format(tmp=tmp_path)

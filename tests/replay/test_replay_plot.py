@@ -80,7 +80,7 @@ def test_legends_fit_inside_the_picture_with_totals(width):
     assert len(legends) == 2
     for legend in legends:
         extent = legend.get_window_extent(renderer)
-        assert 0 <= extent.x0 and extent.x1 <= width, (legend, extent)
+        assert extent.x0 >= 0 and extent.x1 <= width, (legend, extent)
     title = figure._suptitle.get_window_extent(renderer)
     top_legend = figure.axes[0].get_legend().get_window_extent(renderer)
     assert top_legend.y1 <= title.y0 + 1, (top_legend, title)  # a wrapped legend stays below the title
@@ -98,7 +98,8 @@ def test_held_back_week_of_the_server_is_not_drawn_as_zero():
     values = list(server_line.get_ydata())
     assert len(values) == 10 and all(value > 0 for value in values[:9])
     assert values[9] != values[9]  # NaN: the line ends, it does not plunge to 0
-    assert all(line.get_ydata()[9] == line.get_ydata()[9] for line in top.get_lines() if line is not server_line)
+    others = [line for line in top.get_lines() if line is not server_line]
+    assert others and all(line.get_ydata()[9] == line.get_ydata()[9] for line in others)
 
 
 def test_too_small_a_picture_is_drawn_with_a_warning(small_stream, tmp_path):

@@ -14,8 +14,8 @@ def test_progress_bar_names_what_it_counts_and_paths_have_no_double_slash(tmp_pa
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))
     try:
         finished = subprocess.run(
-            [sys.executable, "-m", "alma_countme.sim", "generate", "--out", out, "--set", "population.size=2000",
-             "--set", "run.weeks=1", "--jobs", "1"],
+            [sys.executable, "-m", "alma_countme.sim", "generate", "--out", out,
+             "--set", "population.size=2000", "--set", "run.weeks=1", "--jobs", "1"],
             stdout=subprocess.PIPE, stderr=secondary, timeout=300)
         os.close(secondary)
         secondary = None

@@ -165,7 +165,8 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
             break
         seen += data
     assert os.waitpid(pid, 0)[1] == 0
-    assert b"week 1/1: systems" in seen and b"%|" in seen and b"task/s" in seen
+    # The bar says what it counts: steps, a block of systems or a day's log file each.
+    assert b"week 1/1: simulating blocks of systems" in seen and b"%|" in seen and b"step/s" in seen
     piped = subprocess.run(args + ["--out", str(tmp_path / "pipe")], capture_output=True, text=True,
                            timeout=120)
     assert piped.returncode == 0 and "%|" not in piped.stderr

@@ -115,7 +115,7 @@ def inspect_state(path):
     """``(state, damage)`` for the state file at ``path``: one open() when there is none.
 
     ``damage`` is None for a good file (or none), else a short reason why it
-    cannot be used (``Is a directory``, ``not JSON at line 1, column 1 (...)``);
+    cannot be used (``Is a directory``, ``not JSON (Expecting value at line 1, column 1)``);
     such a file gives :data:`EVERYTHING`.
     """
     try:
@@ -135,8 +135,12 @@ def inspect_state(path):
 
 def damage_sentence(path, damage):
     """The one warning for an unusable state file: what is wrong, what it means, how to fix it."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        until = "it is moved out of the way (dnf countme did not write it and leaves it alone)"
+    else:
+        until = "'dnf countme opt-in' removes the file"
     return ("the countme opt-out file %s is damaged or unreadable: %s. This system counts as opted out of "
-            "every repository until 'dnf countme opt-in' removes the file" % (path, damage))
+            "every repository until %s" % (path, damage, until))
 
 
 def read_state(path):

@@ -340,8 +340,8 @@ def test_directory_at_the_opt_out_path_one_clean_message(plugin_sandbox, mirror_
     run = dnf(at=THURSDAY)  # an ordinary run: one warning, worded once, no nested parentheses
     warnings = countme_warnings(run.stderr)
     assert warnings == ["countme: the countme opt-out file %s is damaged or unreadable: Is a directory. This "
-                        "system counts as opted out of every repository until 'dnf countme opt-in' removes "
-                        "the file" % path]
+                        "system counts as opted out of every repository until it is moved out of the way "
+                        "(dnf countme did not write it and leaves it alone)" % path]
     assert mirror_server.countme_requests() == []
 
 

@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 import time
 
-from . import DNF_SCRIPT, SYSTEM_PYTHON
+from . import CHECKOUT, DNF_SCRIPT, SYSTEM_PYTHON, chroots
 
 Completed = collections.namedtuple("Completed", "returncode stdout stderr argv")
 
@@ -55,18 +55,28 @@ def faketime_spec(at):
     return "@" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(at)))
 
 
-def dnf_argv(sandbox, args, root=None, refresh=True):
-    """The dnf command line for ``args`` in ``sandbox`` (its root seen at ``root``)."""
+def dnf_argv(sandbox, args, root=None, refresh=True, inside=None):
+    """The dnf command line for ``args`` in ``sandbox`` (its root seen at ``root``).
+
+    ``inside`` maps a host path to the path the run sees (a chroot client's view).
+    """
     root = root or sandbox.root
-    argv = [
-        SYSTEM_PYTHON, DNF_SCRIPT,
+    inside = inside or (lambda path: path)
+    client = sandbox.client
+    if client is not None and client.program == "dnf5":
+        # dnf5 has no dnf 4 plugins; its options otherwise match.
+        argv = ["dnf5", "--installroot=%s" % root, "--config=%s" % os.path.join(root, "etc/dnf/dnf.conf"),
+                "--releasever=%s" % sandbox.releasever, "--assumeyes"]
+        return argv + (["--refresh"] if refresh else []) + list(args)
+    program = [SYSTEM_PYTHON, DNF_SCRIPT] if client is None or client.is_host else ["python3", "/usr/bin/dnf"]
+    argv = program + [
         "--installroot=%s" % root,
         "--config=%s" % os.path.join(root, "etc/dnf/dnf.conf"),
         "--releasever=%s" % sandbox.releasever,
         "--assumeyes",
     ]
     if sandbox.plugin_dirs:
-        argv.append("--setopt=pluginpath=%s" % ",".join(sandbox.plugin_dirs))
+        argv.append("--setopt=pluginpath=%s" % ",".join(inside(path) for path in sandbox.plugin_dirs))
     if root != sandbox.root:
         # dnf.conf names the plugin config directory by its host path, which a
         # user cannot reach; give the mounted one.
@@ -92,9 +102,15 @@ def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, tim
     child_env = {key: value for key, value in os.environ.items() if key not in _DROPPED_ENV}
     child_env.update({"LC_ALL": "C.UTF-8", "TZ": "UTC"})
 
+    if sandbox.client is not None and not sandbox.client.is_host:
+        return _run_in_chroot(sandbox, args, at=at, user=user, env=env, check=check, timeout=timeout,
+                              os_release=os_release, refresh=refresh, server=server, base_env=child_env)
     with contextlib.ExitStack() as stack:
         mounts = []
         root = sandbox.root
+        if os.path.exists(sandbox.running_machine_id_path):
+            # The running root's machine-id (libdnf >= 0.73.2 and the plugin read it).
+            mounts.append((sandbox.running_machine_id_path, "/etc/machine-id"))
         if os_release is not None:
             fd, release_file = tempfile.mkstemp(prefix="os-release-", dir=sandbox.base)
             with os.fdopen(fd, "w") as handle:
@@ -120,6 +136,56 @@ def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, tim
         result = subprocess.run(
             argv, env=child_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout, check=False,
+        )
+    completed = Completed(result.returncode, result.stdout, result.stderr, argv)
+    if check and completed.returncode != 0:
+        raise DnfFailed(completed)
+    return completed
+
+
+def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, refresh, server, base_env):
+    """``run_dnf`` for a chroot client: the sandbox and the checkout bound into the chroot.
+
+    The chroot's /etc is replaced by the sandbox's copy (``running_etc``), so a
+    test controls the running root's machine-id and os-release without touching
+    the shared chroot.
+    """
+    if user is not None:
+        raise NotImplementedError("runs as another user are only supported on the host client")
+    chroot = sandbox.client.chroot
+
+    def inside(path):
+        for host, mounted in ((sandbox.base, chroots.SANDBOX_MOUNT), (CHECKOUT, chroots.CHECKOUT_MOUNT)):
+            if path == host or path.startswith(host + os.sep):
+                return mounted + path[len(host):]
+        return path
+
+    child_env = {key: value for key, value in base_env.items()
+                 if key in ("LC_ALL", "TZ", "TERM")}
+    child_env.update({"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+                      "PYTHONDONTWRITEBYTECODE": "1"})
+    for key, value in (env or {}).items():
+        child_env[key] = ":".join(inside(part) for part in value.split(":")) if key == "PYTHONPATH" else value
+    binds = [(sandbox.base, chroots.SANDBOX_MOUNT), (CHECKOUT, chroots.CHECKOUT_MOUNT),
+             (sandbox.running_etc, "/etc")]
+    with contextlib.ExitStack() as stack:
+        if os_release is not None:
+            path = os.path.join(sandbox.running_etc, "os-release")
+            if os.path.lexists(path):
+                os.unlink(path)
+            with open(path, "w") as handle:
+                handle.write(os_release)
+        prefix = ["env", "-i"] + ["%s=%s" % item for item in sorted(child_env.items())]
+        if at is not None:
+            prefix += ["NO_FAKE_STAT=1", "faketime", "-f", faketime_spec(at)]
+        root = chroots.SANDBOX_MOUNT + "/root"
+        argv = chroots.chroot_argv(chroot.path, prefix + dnf_argv(sandbox, args, root=root, refresh=refresh,
+                                                                   inside=inside), binds)
+        if server is not None and at is not None:
+            stack.enter_context(server.faking_time(at))
+        result = subprocess.run(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True, timeout=timeout, check=False,
         )
     completed = Completed(result.returncode, result.stdout, result.stderr, argv)
     if check and completed.returncode != 0:

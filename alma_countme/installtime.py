@@ -1,8 +1,10 @@
 """When this system was installed: /etc/machine-id's mtime, or the rpm database.
 
 libdnf >= 0.73.2 takes a system's age from the mtime of /etc/machine-id when
-that file is valid. The plugin uses the same source by default, inside
-``--installroot``. The rpm database's install time (the oldest package's
+that file is valid. The plugin uses the same source by default, and reads the
+same file: the running system's /etc/machine-id, also under ``--installroot``,
+because that is what libdnf 0.74 and 0.76 and dnf5 read there (shown by
+tests/test_real_clients.py); :data:`RUNNING_ROOT` is that root. The rpm database's install time (the oldest package's
 INSTALLTIME) is shown by ``dnf countme status`` and can be chosen as the source
 instead; because querying the database costs far more than the few stat()s an
 ordinary dnf run may spend, it is queried once and the answer kept in a small
@@ -20,6 +22,9 @@ from .model import monday_epoch
 from .settings import SOURCE_MACHINE_ID, SOURCE_NONE, SOURCE_RPMDB
 
 MACHINE_ID_PATH = "/etc/machine-id"
+# The root whose machine-id gives the install time: the running system's, never the
+# installroot's (as upstream libdnf and dnf5). Tests of single units point it elsewhere.
+RUNNING_ROOT = "/"
 UNINITIALIZED = b"uninitialized"
 RPMDB_CACHE_NAME = "countme-rpmdb-installtime"
 # A machine-id holds 32 hex digits and a newline; read a little more to see "uninitialized".
@@ -156,7 +161,7 @@ def install_time(source, root, persistdir, now, may_write=False):
     if source == SOURCE_NONE:
         return no_install_time("epoch_source=none: libdnf decides")
     if source == SOURCE_MACHINE_ID:
-        found = machine_id(root, now)
+        found = machine_id(RUNNING_ROOT, now)
         if not found.valid:
             return no_install_time(found.problem, found.in_future)
         return InstallTime(SOURCE_MACHINE_ID, found.mtime, monday_epoch(found.mtime), None, False)

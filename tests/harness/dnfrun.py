@@ -150,8 +150,6 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
     test controls the running root's machine-id and os-release without touching
     the shared chroot.
     """
-    if user is not None:
-        raise NotImplementedError("runs as another user are only supported on the host client")
     chroot = sandbox.client.chroot
 
     def inside(path):
@@ -175,7 +173,12 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
                 os.unlink(path)
             with open(path, "w") as handle:
                 handle.write(os_release)
+        if user is not None:
+            uid, gid = _chroot_account(sandbox.running_etc, user)
+            child_env.update({"HOME": "/", "USER": user, "LOGNAME": user})
         prefix = ["env", "-i"] + ["%s=%s" % item for item in sorted(child_env.items())]
+        if user is not None:
+            prefix += ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--init-groups"]
         if at is not None:
             prefix += ["NO_FAKE_STAT=1", "faketime", "-f", faketime_spec(at)]
         root = chroots.SANDBOX_MOUNT + "/root"
@@ -191,6 +194,16 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
     if check and completed.returncode != 0:
         raise DnfFailed(completed)
     return completed
+
+
+def _chroot_account(etc, user):
+    """(uid, gid) of ``user`` in a chroot's passwd file."""
+    with open(os.path.join(etc, "passwd")) as handle:
+        for line in handle:
+            fields = line.split(":")
+            if fields[0] == user:
+                return int(fields[2]), int(fields[3])
+    raise KeyError("no user %r in %s/passwd" % (user, etc))
 
 
 def _with_mounts(mounts):

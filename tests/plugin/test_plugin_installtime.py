@@ -55,7 +55,8 @@ def test_machine_id_that_is_a_directory(tmp_path):
     assert not found.valid and "cannot read" in found.problem
 
 
-def test_install_time_from_machine_id_is_monday_aligned(tmp_path):
+def test_install_time_from_machine_id_is_monday_aligned(tmp_path, monkeypatch):
+    monkeypatch.setattr(installtime, "RUNNING_ROOT", str(tmp_path))
     mtime = THURSDAY - 30 * WEEK
     write_machine_id(tmp_path, MACHINE_ID, mtime)
     found = installtime.install_time(SOURCE_MACHINE_ID, str(tmp_path), str(tmp_path), THURSDAY)

@@ -26,6 +26,7 @@ import contextlib
 import os
 import pwd
 import shlex
+import shutil
 import subprocess
 import tempfile
 import time
@@ -64,10 +65,12 @@ def dnf_argv(sandbox, args, root=None, refresh=True, inside=None):
     inside = inside or (lambda path: path)
     client = sandbox.client
     if client is not None and client.program == "dnf5":
-        # dnf5 has no dnf 4 plugins; its options otherwise match.
+        # dnf5 has no dnf 4 plugins. It keeps the countme cookie in the RUNNING root's
+        # persistdir even with --installroot (seen on dnf5 5.4.6), so name the sandbox's.
         argv = ["dnf5", "--installroot=%s" % root, "--config=%s" % os.path.join(root, "etc/dnf/dnf.conf"),
-                "--releasever=%s" % sandbox.releasever, "--assumeyes"]
-        return argv + (["--refresh"] if refresh else []) + list(args)
+                "--releasever=%s" % sandbox.releasever, "--assumeyes",
+                "--setopt=persistdir=%s" % os.path.join(root, "var/lib/dnf")]
+        return argv + list(args)
     program = [SYSTEM_PYTHON, DNF_SCRIPT] if client is None or client.is_host else ["python3", "/usr/bin/dnf"]
     argv = program + [
         "--installroot=%s" % root,
@@ -166,6 +169,10 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
         child_env[key] = ":".join(inside(part) for part in value.split(":")) if key == "PYTHONPATH" else value
     binds = [(sandbox.base, chroots.SANDBOX_MOUNT), (CHECKOUT, chroots.CHECKOUT_MOUNT),
              (sandbox.running_etc, "/etc")]
+    if refresh and sandbox.client.program == "dnf5":
+        # dnf5's --refresh asks nothing when the cached metadata match (seen on 5.4.6): with
+        # no cache, each run asks the mirror once, as each dnf 4 run with --refresh does.
+        shutil.rmtree(sandbox.path("var/cache/libdnf5"), ignore_errors=True)
     with contextlib.ExitStack() as stack:
         if os_release is not None:
             path = os.path.join(sandbox.running_etc, "os-release")

@@ -76,6 +76,35 @@ def machine_id(root, now):
     return MachineId(path, True, mtime, None, False)
 
 
+def libdnf_machine_id_mtime(root):
+    """The mtime libdnf >= 0.73.2 and dnf5 take from ``<root>/etc/machine-id``, or None.
+
+    Their get_system_epoch(): the file must stat with a non-zero size and its first
+    word must not be ``uninitialized``; a file of white space only, or with an mtime
+    in the future, still counts (checked against the real clients by
+    tests/test_real_clients.py). The plugin is stricter for its own writes
+    (:func:`machine_id`), but predicting those libdnf versions needs this rule.
+    """
+    return libdnf_machine_id_file_mtime(in_root(root, MACHINE_ID_PATH))
+
+
+def libdnf_machine_id_file_mtime(path):
+    """:func:`libdnf_machine_id_mtime` for the machine-id file at ``path``."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            mtime = int(os.fstat(handle.fileno()).st_mtime)
+            try:
+                words = handle.read(_MACHINE_ID_READ).split()
+            except (IOError, OSError):
+                words = []  # a directory: the C++ stream reads nothing
+    except (IOError, OSError):
+        return None
+    if not size or words[:1] == [UNINITIALIZED]:
+        return None
+    return mtime
+
+
 def rpmdb_path(root):
     """The rpm database directory under ``root``, as the rpm library is configured."""
     import rpm  # only when the database is looked at: a heavy import for an ordinary run

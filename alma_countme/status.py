@@ -178,8 +178,7 @@ def _system_epoch(facts):
     """The epoch libdnf >= 0.73.2 takes itself (from the running system's /etc/machine-id)."""
     if not derives_epoch_itself(facts.libdnf_version):
         return None
-    found = machine_id(installtime.RUNNING_ROOT, facts.now)
-    return system_epoch_for(EPOCH_MACHINE_ID, found.mtime if found.valid else None)
+    return system_epoch_for(EPOCH_MACHINE_ID, installtime.libdnf_machine_id_mtime(installtime.RUNNING_ROOT))
 
 
 def _read_lines(path, section, option, substitute):

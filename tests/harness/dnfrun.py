@@ -111,9 +111,14 @@ def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, tim
     with contextlib.ExitStack() as stack:
         mounts = []
         root = sandbox.root
+        hide_machine_id = False
         if os.path.exists(sandbox.running_machine_id_path):
             # The running root's machine-id (libdnf >= 0.73.2 and the plugin read it).
             mounts.append((sandbox.running_machine_id_path, "/etc/machine-id"))
+        else:
+            hide_machine_id = True
+            overlay = tempfile.mkdtemp(prefix="etc-overlay-", dir=sandbox.base)
+            stack.callback(shutil.rmtree, overlay, True)
         if os_release is not None:
             fd, release_file = tempfile.mkstemp(prefix="os-release-", dir=sandbox.base)
             with os.fdopen(fd, "w") as handle:
@@ -132,7 +137,8 @@ def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, tim
         if at is not None:
             prefix += ["faketime", "-f", faketime_spec(at)]
             child_env.update({"NO_FAKE_STAT": "1"})
-        argv = _with_mounts(mounts) + prefix + dnf_argv(sandbox, args, root=root, refresh=refresh)
+        argv = (_with_mounts(mounts, hide_machine_id=overlay if hide_machine_id else None)
+                + prefix + dnf_argv(sandbox, args, root=root, refresh=refresh))
         child_env.update(env or {})
         if server is not None and at is not None:
             stack.enter_context(server.faking_time(at))
@@ -213,14 +219,22 @@ def _chroot_account(etc, user):
     raise KeyError("no user %r in %s/passwd" % (user, etc))
 
 
-def _with_mounts(mounts):
-    """A command prefix that runs the rest in a private mount namespace with ``mounts`` bound."""
-    if not mounts:
+def _with_mounts(mounts, hide_machine_id=None):
+    """A command prefix that runs the rest in a private mount namespace with ``mounts`` bound.
+
+    ``hide_machine_id``: a scratch directory; /etc then gets an overlay in which
+    /etc/machine-id does not exist (a whiteout), for runs on a system without one.
+    """
+    if not mounts and not hide_machine_id:
         return []
-    script = "set -e; " + "; ".join(
-        'mount --bind "$%d" "$%d"' % (2 * i + 1, 2 * i + 2) for i in range(len(mounts))
-    ) + '; shift %d; exec "$@"' % (2 * len(mounts))
+    steps = ['mount --bind "$%d" "$%d"' % (2 * i + 1, 2 * i + 2) for i in range(len(mounts))]
     flat = [path for pair in mounts for path in pair]
+    if hide_machine_id:
+        upper, work = os.path.join(hide_machine_id, "upper"), os.path.join(hide_machine_id, "work")
+        steps.insert(0, 'mkdir -p "%s" "%s"; mknod "%s/machine-id" c 0 0; '
+                        'mount -t overlay overlay -o "lowerdir=/etc,upperdir=%s,workdir=%s" /etc'
+                     % (upper, work, upper, upper, work))
+    script = "set -e; " + "; ".join(steps) + '; shift %d; exec "$@"' % len(flat)
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + flat
 
 

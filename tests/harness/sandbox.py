@@ -142,7 +142,7 @@ class Sandbox:
         """Write /etc/machine-id: ``where`` is "installroot", "running" (the root dnf runs
         in: libdnf >= 0.73.2 reads that one even with --installroot) or "both" (a system
         whose dnf runs without --installroot). ``content`` None removes the file
-        (not possible for the host's running root)."""
+        (on the host, run_dnf then hides the host's file in the run's mount namespace)."""
         paths = []
         if where in ("both", "installroot"):
             paths.append(self.path("etc/machine-id"))
@@ -150,8 +150,6 @@ class Sandbox:
             paths.append(self.running_machine_id_path)
         for path in paths:
             if content is None:
-                if path == self.running_machine_id_path and self.client_is_host:
-                    raise ValueError("the host's /etc/machine-id can be overlaid, not removed")
                 if os.path.lexists(path):
                     os.unlink(path)
                 continue

@@ -4,11 +4,12 @@ libdnf >= 0.73.2 takes a system's age from the mtime of /etc/machine-id when
 that file is valid. The plugin uses the same source by default, and reads the
 same file: the running system's /etc/machine-id, also under ``--installroot``,
 because that is what libdnf 0.74 and 0.76 and dnf5 read there (shown by
-tests/test_real_clients.py); :data:`RUNNING_ROOT` is that root. The rpm database's install time (the oldest package's
-INSTALLTIME) is shown by ``dnf countme status`` and can be chosen as the source
-instead; because querying the database costs far more than the few stat()s an
-ordinary dnf run may spend, it is queried once and the answer kept in a small
-file under the persistdir.
+tests/test_real_clients.py); :data:`RUNNING_ROOT` is that root. The rpm
+database's install time (the oldest package's INSTALLTIME, inside
+``--installroot``) is shown by ``dnf countme status`` and can be chosen as the
+source instead; because querying the database costs far more than the few
+stat()s an ordinary dnf run may spend, it is queried once and the answer kept
+in a small file under the persistdir.
 
 Runs on Python 3.6: standard library only (the rpm bindings are imported
 lazily, only when the database is queried).

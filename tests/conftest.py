@@ -58,7 +58,7 @@ def client(request, real_dnf):
     name = getattr(request, "param", clients.HOST_CLIENT)
     if name not in _CLIENTS:
         try:
-            _CLIENTS[name] = clients.get_client(name, progress=lambda message: print(message, file=sys.stderr))
+            _CLIENTS[name] = clients.get_client(name, progress=lambda text: print(text, file=sys.stderr))
         except chroots.ChrootError as exc:
             _CLIENTS[name] = exc
     found = _CLIENTS[name]

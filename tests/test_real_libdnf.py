@@ -24,13 +24,12 @@ import time
 import urllib.parse
 
 import pytest
+from harness import sandbox as sandbox_module
 
 from alma_countme import cookie as cookie_model
-from alma_countme import installtime
-from alma_countme import model
+from alma_countme import installtime, model
 from alma_countme import useragent as ua
 from alma_countme.model import DEFAULT_COOKIE, WINDOW
-from harness import sandbox as sandbox_module
 
 CLOCK_SLACK = 30  # seconds; a dnf run here takes about 0.2 s
 # Run times within a week (from Monday 00:00 UTC): Mon 06:00, Tue 13:00, Thu 19:30, Sat 22:00.
@@ -108,7 +107,8 @@ class Follower:
         assert len(mine) == 1, "%s: expected one mirror request, got %r" % (where, mine)
         sent = mine[0].countme
         if agent is not None:
-            assert mine[0].user_agent == agent, "%s: User-Agent %r, model %r" % (where, mine[0].user_agent, agent)
+            assert mine[0].user_agent == agent, "%s: User-Agent %r, model %r" % (
+                where, mine[0].user_agent, agent)
 
         before = parse_or(self.before_text, DEFAULT_COOKIE)
         if self.plugin_epoch is not None and before.epoch != self.plugin_epoch:

@@ -61,9 +61,8 @@ def debian_mirror():
             paths = [os.path.join(entry, name) for name in sorted(os.listdir(entry))
                      if name.endswith((".list", ".sources"))]
         for path in paths:
-            with contextlib.suppress(OSError):
-                with open(path) as handle:
-                    candidates += _debian_uris(handle.read())
+            with contextlib.suppress(OSError), open(path) as handle:
+                candidates += _debian_uris(handle.read())
     for uri in candidates:
         if "security" not in uri:
             return uri.rstrip("/")
@@ -157,9 +156,8 @@ def _run(argv, timeout):
 
 
 def read_stamp(path):
-    with contextlib.suppress(OSError, ValueError):
-        with open(os.path.join(path, STAMP)) as handle:
-            return json.load(handle)
+    with contextlib.suppress(OSError, ValueError), open(os.path.join(path, STAMP)) as handle:
+        return json.load(handle)
     return None
 
 

@@ -105,8 +105,11 @@ def chroot_path(suite):
 def chroot_argv(chroot_dir, argv, binds=()):
     """Run ``argv`` inside ``chroot_dir`` with /proc, /dev, /dev/shm and ``binds`` mounted.
 
-    ``binds``: (host path, path inside the chroot) pairs; the target must exist
-    in the chroot (a file for a file, a directory for a directory).
+    ``binds``: (host path, path inside the chroot) pairs, bound recursively (mounts
+    below the source come along). A target must exist in the chroot (a file for a
+    file, a directory for a directory), except under /tmp: the chroot's /tmp is a
+    fresh tmpfs where directory targets are made, so a sandbox in the host's /tmp
+    appears at the same path inside (messages then name the paths a test knows).
     """
     script = [
         "set -e",
@@ -114,10 +117,13 @@ def chroot_argv(chroot_dir, argv, binds=()):
         'mount -t proc proc "$C/proc"',
         'mount --bind /dev "$C/dev"',
         'mount -t tmpfs -o mode=1777 shm "$C/dev/shm"',
+        'mount -t tmpfs -o mode=1777 tmp "$C/tmp"',
     ]
     flat = []
     for index, (source, target) in enumerate(binds):
-        script.append('mount --bind "$%d" "$C%s"' % (index + 1, target))
+        if target.startswith("/tmp/"):
+            script.append('mkdir -p "$C%s"' % target)
+        script.append('mount --rbind "$%d" "$C%s"' % (index + 1, target))
         flat.append(source)
     script.append('shift %d; exec chroot "$C" "$@"' % len(flat))
     return (["unshare", "--mount", "--propagation", "private", "sh", "-c", "; ".join(script), "sh",

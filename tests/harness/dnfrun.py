@@ -161,8 +161,11 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
     """
     chroot = sandbox.client.chroot
 
+    # A sandbox in /tmp (pytest's tmp_path) appears at its own path in the chroot.
+    sandbox_mount = sandbox.base if sandbox.base.startswith("/tmp/") else chroots.SANDBOX_MOUNT
+
     def inside(path):
-        for host, mounted in ((sandbox.base, chroots.SANDBOX_MOUNT), (CHECKOUT, chroots.CHECKOUT_MOUNT)):
+        for host, mounted in ((sandbox.base, sandbox_mount), (CHECKOUT, chroots.CHECKOUT_MOUNT)):
             if path == host or path.startswith(host + os.sep):
                 return mounted + path[len(host):]
         return path
@@ -171,9 +174,11 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
                  if key in ("LC_ALL", "TZ", "TERM")}
     child_env.update({"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
                       "PYTHONDONTWRITEBYTECODE": "1"})
+    if at is not None:
+        child_env["NO_FAKE_STAT"] = "1"  # file times stay real
     for key, value in (env or {}).items():
         child_env[key] = ":".join(inside(part) for part in value.split(":")) if key == "PYTHONPATH" else value
-    binds = [(sandbox.base, chroots.SANDBOX_MOUNT), (CHECKOUT, chroots.CHECKOUT_MOUNT),
+    binds = [(sandbox.base, sandbox_mount), (CHECKOUT, chroots.CHECKOUT_MOUNT),
              (sandbox.running_etc, "/etc")]
     if refresh and sandbox.client.program == "dnf5":
         # dnf5's --refresh asks nothing when the cached metadata match (seen on 5.4.6): with
@@ -193,8 +198,8 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
         if user is not None:
             prefix += ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--init-groups"]
         if at is not None:
-            prefix += ["NO_FAKE_STAT=1", "faketime", "-f", faketime_spec(at)]
-        root = chroots.SANDBOX_MOUNT + "/root"
+            prefix += ["faketime", "-f", faketime_spec(at)]
+        root = inside(sandbox.root)
         argv = chroots.chroot_argv(chroot.path, prefix + dnf_argv(sandbox, args, root=root, refresh=refresh,
                                                                    inside=inside), binds)
         if server is not None and at is not None:

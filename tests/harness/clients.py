@@ -83,5 +83,15 @@ def get_client(name, progress=None):
     suite = SUITE_OF[name]
     if suite is None:
         return Client(name, None, host_versions())
-    chroot = chroots.ensure(suite, progress=progress)
+    chroot = _ensured(suite, progress)
     return Client(name, chroot, chroot.info)
+
+
+_ENSURED = {}
+
+
+def _ensured(suite, progress):
+    """chroots.ensure once per process and suite (forky serves two clients)."""
+    if suite not in _ENSURED:
+        _ENSURED[suite] = chroots.ensure(suite, progress=progress)
+    return _ENSURED[suite]

@@ -46,6 +46,14 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("client", selected_clients(names), indirect=True)
 
 
+def pytest_collection_finish(session):
+    """Build the chroots the selected tests need in parallel, while the first tests run."""
+    names = {getattr(item, "callspec", None) and item.callspec.params.get("client") for item in session.items}
+    names.discard(None)
+    if names and not harness.missing_requirements():
+        clients.prepare(sorted(names), progress=lambda text: print(text, file=sys.stderr))
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if REAL_DNF_FIXTURES.intersection(getattr(item, "fixturenames", ())):

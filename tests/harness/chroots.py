@@ -161,6 +161,12 @@ def _run(argv, timeout):
                           universal_newlines=True, timeout=timeout, check=False)
 
 
+def missing_tools(path=None):
+    """Sentences naming the programs a chroot build needs and ``path`` (default: PATH) lacks."""
+    return ["%s not found on PATH (tools/bootstrap installs it)" % tool
+            for tool in ("debootstrap", "unshare", "chroot") if shutil.which(tool, path=path) is None]
+
+
 def read_stamp(path):
     with contextlib.suppress(OSError, ValueError), open(os.path.join(path, STAMP)) as handle:
         return json.load(handle)
@@ -192,9 +198,9 @@ def ensure(suite, progress=None):
         raise ChrootError("unknown suite %r (known: %s)" % (suite, ", ".join(sorted(SUITES))))
     if os.geteuid() != 0:
         raise ChrootError("building or entering a chroot needs root")
-    for tool in ("debootstrap", "unshare", "chroot"):
-        if shutil.which(tool) is None:
-            raise ChrootError("%s not found on PATH (tools/bootstrap installs it)" % tool)
+    missing = missing_tools()
+    if missing:
+        raise ChrootError(missing[0])
     cache = cache_dir()
     os.makedirs(cache, exist_ok=True)
     path = chroot_path(suite)

@@ -13,6 +13,7 @@ programs (:func:`harness.chroots.probe_versions`), and the epoch rule follows
 from the libdnf version (:func:`alma_countme.libdnfversion.epoch_rule`).
 """
 
+import concurrent.futures
 import functools
 import json
 import subprocess
@@ -87,11 +88,24 @@ def get_client(name, progress=None):
     return Client(name, chroot, chroot.info)
 
 
-_ENSURED = {}
+_ENSURED = {}  # suite -> Future of chroots.ensure, once per process (forky serves two clients)
+_BUILDERS = concurrent.futures.ThreadPoolExecutor(max_workers=len(chroots.SUITES),
+                                                  thread_name_prefix="chroot")
+
+
+def prepare(names, progress=None):
+    """Start building (or checking) the chroots of clients ``names`` at once, in parallel.
+
+    debootstrap mostly waits on the mirror, so three builds together take little
+    longer than one; :func:`get_client` then waits for its own.
+    """
+    for name in names:
+        suite = SUITE_OF.get(name)
+        if suite is not None and suite not in _ENSURED:
+            _ENSURED[suite] = _BUILDERS.submit(chroots.ensure, suite, progress)
 
 
 def _ensured(suite, progress):
-    """chroots.ensure once per process and suite (forky serves two clients)."""
     if suite not in _ENSURED:
-        _ENSURED[suite] = chroots.ensure(suite, progress=progress)
-    return _ENSURED[suite]
+        _ENSURED[suite] = _BUILDERS.submit(chroots.ensure, suite, progress)
+    return _ENSURED[suite].result()

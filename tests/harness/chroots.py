@@ -118,6 +118,7 @@ def chroot_argv(chroot_dir, argv, binds=()):
         'mount --bind /dev "$C/dev"',
         'mount -t tmpfs -o mode=1777 shm "$C/dev/shm"',
         'mount -t tmpfs -o mode=1777 tmp "$C/tmp"',
+        'mount -t tmpfs -o mode=0755 log "$C/var/log"',  # dnf5 logs to the running root's
     ]
     flat = []
     for index, (source, target) in enumerate(binds):

@@ -56,8 +56,9 @@ def test_table_and_json_from_a_junit_report(tmp_path):
     assert lines[0].split() == ["check", "bullseye", "forky", "forky-dnf5"]
     assert lines[1].split() == ["agent", "-", "skip", "FAIL", "1/2"]
     assert lines[2].split() == ["headline", "pass", "-", "pass"]
-    data = json.loads(subprocess.run([sys.executable, TOOL, "matrix", "--json", "--from-junit", str(report)],
-                                     stdout=subprocess.PIPE, universal_newlines=True, check=False).stdout)
+    as_json = subprocess.run([sys.executable, TOOL, "matrix", "--json", "--from-junit", str(report)],
+                             stdout=subprocess.PIPE, universal_newlines=True, check=False)
+    data = json.loads(as_json.stdout)
     assert data["failed"] == 1 and data["checks"] == ["agent", "headline"]
     assert {(row["check"], row["client"], row["result"]) for row in data["results"]} == {
         ("agent", "forky", "skip"), ("agent", "forky-dnf5", "FAIL 1/2"),

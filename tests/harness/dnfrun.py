@@ -1,4 +1,5 @@
-"""Run the system dnf (Debian's python3-dnf, libdnf 0.69) in a sandbox, at a fake time.
+"""Run a real dnf in a sandbox, at a fake time: the host's (Debian 12's python3-dnf, libdnf
+0.69) or a chroot client's (harness.clients; see :func:`_run_in_chroot`).
 
 Why each wrapper is there:
 
@@ -186,11 +187,14 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
         shutil.rmtree(sandbox.path("var/cache/libdnf5"), ignore_errors=True)
     with contextlib.ExitStack() as stack:
         if os_release is not None:
+            # For this run only, as on the host: the chroot's own file comes back afterwards.
             path = os.path.join(sandbox.running_etc, "os-release")
-            if os.path.lexists(path):
-                os.unlink(path)
+            saved = os.path.join(sandbox.base, "os-release.saved")
+            os.rename(path, saved)
+            stack.callback(os.rename, saved, path)
             with open(path, "w") as handle:
                 handle.write(os_release)
+            stack.callback(os.unlink, path)
         if user is not None:
             uid, gid = _chroot_account(sandbox.running_etc, user)
             child_env.update({"HOME": "/", "USER": user, "LOGNAME": user})

@@ -1,12 +1,15 @@
 """When this system was installed: /etc/machine-id's mtime, or the rpm database.
 
 libdnf >= 0.73.2 takes a system's age from the mtime of /etc/machine-id when
-that file is valid. The plugin uses the same source by default, inside
-``--installroot``. The rpm database's install time (the oldest package's
-INSTALLTIME) is shown by ``dnf countme status`` and can be chosen as the source
-instead; because querying the database costs far more than the few stat()s an
-ordinary dnf run may spend, it is queried once and the answer kept in a small
-file under the persistdir.
+that file is valid. The plugin uses the same source by default, and reads the
+same file: the running system's /etc/machine-id, also under ``--installroot``,
+because that is what libdnf 0.74 and 0.76 and dnf5 read there (shown by
+tests/test_real_clients.py); :data:`RUNNING_ROOT` is that root. The rpm
+database's install time (the oldest package's INSTALLTIME, inside
+``--installroot``) is shown by ``dnf countme status`` and can be chosen as the
+source instead; because querying the database costs far more than the few
+stat()s an ordinary dnf run may spend, it is queried once and the answer kept
+in a small file under the persistdir.
 
 Runs on Python 3.6: standard library only (the rpm bindings are imported
 lazily, only when the database is queried).
@@ -20,6 +23,9 @@ from .model import monday_epoch
 from .settings import SOURCE_MACHINE_ID, SOURCE_NONE, SOURCE_RPMDB
 
 MACHINE_ID_PATH = "/etc/machine-id"
+# The root whose machine-id gives the install time: the running system's, never the
+# installroot's (as upstream libdnf and dnf5). Tests of single units point it elsewhere.
+RUNNING_ROOT = "/"
 UNINITIALIZED = b"uninitialized"
 RPMDB_CACHE_NAME = "countme-rpmdb-installtime"
 # A machine-id holds 32 hex digits and a newline; read a little more to see "uninitialized".
@@ -69,6 +75,35 @@ def machine_id(root, now):
             "%s was modified in the future (mtime %d is %d s after now)" % (path, mtime, mtime - now), True,
         )
     return MachineId(path, True, mtime, None, False)
+
+
+def libdnf_machine_id_mtime(root):
+    """The mtime libdnf >= 0.73.2 and dnf5 take from ``<root>/etc/machine-id``, or None.
+
+    Their get_system_epoch(): the file must stat with a non-zero size and its first
+    word must not be ``uninitialized``; a file of white space only, or with an mtime
+    in the future, still counts (checked against the real clients by
+    tests/test_real_clients.py). The plugin is stricter for its own writes
+    (:func:`machine_id`), but predicting those libdnf versions needs this rule.
+    """
+    return libdnf_machine_id_file_mtime(in_root(root, MACHINE_ID_PATH))
+
+
+def libdnf_machine_id_file_mtime(path):
+    """:func:`libdnf_machine_id_mtime` for the machine-id file at ``path``."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            mtime = int(os.fstat(handle.fileno()).st_mtime)
+            try:
+                words = handle.read(_MACHINE_ID_READ).split()
+            except (IOError, OSError):
+                words = []  # a directory: the C++ stream reads nothing
+    except (IOError, OSError):
+        return None
+    if not size or words[:1] == [UNINITIALIZED]:
+        return None
+    return mtime
 
 
 def rpmdb_path(root):
@@ -156,7 +191,7 @@ def install_time(source, root, persistdir, now, may_write=False):
     if source == SOURCE_NONE:
         return no_install_time("epoch_source=none: libdnf decides")
     if source == SOURCE_MACHINE_ID:
-        found = machine_id(root, now)
+        found = machine_id(RUNNING_ROOT, now)
         if not found.valid:
             return no_install_time(found.problem, found.in_future)
         return InstallTime(SOURCE_MACHINE_ID, found.mtime, monday_epoch(found.mtime), None, False)

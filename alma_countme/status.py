@@ -12,7 +12,7 @@ Runs on Python 3.6: standard library only. Reads files, never writes any.
 import collections
 import time
 
-from . import __version__
+from . import __version__, installtime
 from .cookie import cookie_path, format_cookie, is_countable, parse_cookie
 from .epochfix import is_well_formed
 from .installtime import install_time, machine_id, no_install_time, query_rpmdb_install_time, read_rpmdb_cache
@@ -148,7 +148,7 @@ def _rpmdb_report(facts):
 
 
 def _install_report(facts):
-    found = machine_id(facts.installroot, facts.now)
+    found = machine_id(installtime.RUNNING_ROOT, facts.now)
     install = install_time(facts.settings.epoch_source, facts.installroot, facts.persistdir, facts.now)
     report = collections.OrderedDict([
         ("source", install.source), ("configured_source", facts.settings.epoch_source),
@@ -175,11 +175,10 @@ def _epoch_fix(facts, install):
 
 
 def _system_epoch(facts):
-    """The epoch libdnf >= 0.73.2 takes itself (always from the host's /etc/machine-id)."""
+    """The epoch libdnf >= 0.73.2 takes itself (from the running system's /etc/machine-id)."""
     if not derives_epoch_itself(facts.libdnf_version):
         return None
-    found = machine_id("/", facts.now)
-    return system_epoch_for(EPOCH_MACHINE_ID, found.mtime if found.valid else None)
+    return system_epoch_for(EPOCH_MACHINE_ID, installtime.libdnf_machine_id_mtime(installtime.RUNNING_ROOT))
 
 
 def _read_lines(path, section, option, substitute):

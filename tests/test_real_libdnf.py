@@ -24,9 +24,10 @@ import time
 import urllib.parse
 
 import pytest
+from harness import sandbox as sandbox_module
 
 from alma_countme import cookie as cookie_model
-from alma_countme import model
+from alma_countme import installtime, model
 from alma_countme import useragent as ua
 from alma_countme.model import DEFAULT_COOKIE, WINDOW
 
@@ -77,19 +78,26 @@ def inferred_draw(before, after):
 class Follower:
     """Steps the model beside real libdnf for one repo, one run (= one request) at a time."""
 
-    def __init__(self, sandbox, server, repo_id, marker):
+    def __init__(self, sandbox, server, repo_id, marker, plugin_epoch=None):
         self.sandbox = sandbox
         self.server = server
         self.repo_id = repo_id
         self.marker = marker  # a string only this repo's mirror requests contain
         self.flags = []  # (window start, bucket) of every flagged request
+        # The install epoch the countme plugin writes into the cookie before libdnf reads it
+        # (None: no plugin, or one that stands aside).
+        self.plugin_epoch = plugin_epoch
 
     def before_run(self):
         self.before_text = self.sandbox.cookie_text(self.repo_id)
         self.seen = len(self.server.requests)
 
-    def expect(self, now, label=""):
-        """Check the run just made at fake time ``now``; returns the model's Step."""
+    def expect(self, now, label="", agent=None):
+        """Check the run just made at fake time ``now``; returns the model's Step.
+
+        ``agent``: the User-Agent the model expects on the request. The system
+        epoch comes from the running root's machine-id as the client's epoch rule reads it.
+        """
         where = "%s run at %s%s" % (self.repo_id, time.strftime("%Y-%m-%d %H:%M", time.gmtime(now)), label)
         mine = [
             r for r in self.server.requests[self.seen:]
@@ -98,13 +106,20 @@ class Follower:
         ]
         assert len(mine) == 1, "%s: expected one mirror request, got %r" % (where, mine)
         sent = mine[0].countme
+        if agent is not None:
+            assert mine[0].user_agent == agent, "%s: User-Agent %r, model %r" % (
+                where, mine[0].user_agent, agent)
 
         before = parse_or(self.before_text, DEFAULT_COOKIE)
+        if self.plugin_epoch is not None and before.epoch != self.plugin_epoch:
+            before = before._replace(epoch=self.plugin_epoch)
+            self.before_text = cookie_model.format_cookie(before)
         after_text = self.sandbox.cookie_text(self.repo_id)
         after = parse_or(after_text, None)
         draw = inferred_draw(before, after)
-        step = model.client_step(before, now, rng=InferredDraw(draw))
-        late = model.client_step(before, now + CLOCK_SLACK, rng=InferredDraw(draw))
+        system_epoch = client_system_epoch(self.sandbox)
+        step = model.client_step(before, now, system_epoch, rng=InferredDraw(draw))
+        late = model.client_step(before, now + CLOCK_SLACK, system_epoch, rng=InferredDraw(draw))
         assert step == late, "%s: test times too close to a window boundary" % where
         assert step.drawn == draw, "%s: model drew %r, libdnf %r" % (where, step.drawn, draw)
 
@@ -116,6 +131,15 @@ class Follower:
         if step.flag:
             self.flags.append((step.cookie.window, sent))
         return step
+
+
+def client_system_epoch(sandbox):
+    """The system epoch the sandbox's client takes itself (None for the legacy rule)."""
+    client = sandbox.client
+    if client is None or client.epoch_rule == model.EPOCH_LEGACY:
+        return None
+    mtime = installtime.libdnf_machine_id_file_mtime(sandbox.running_machine_id_path)
+    return model.system_epoch_for(client.epoch_rule, mtime)
 
 
 def parse_or(text, missing):
@@ -147,6 +171,7 @@ def run_and_follow(run_dnf, followers, at, **kwargs):
 
 
 @pytest.mark.realdnf
+@pytest.mark.clients()
 def test_cookie_directories_are_the_models_paths(sandbox, mirror_server, run_dnf):
     add_countable_repos(sandbox, mirror_server)
     run_dnf(at=FIRST_MONDAY + WEEKLY_RUNS[0])
@@ -170,23 +195,33 @@ def test_cookie_directories_are_the_models_paths(sandbox, mirror_server, run_dnf
 
 
 @pytest.mark.realdnf
-def test_weeks_of_runs_match_the_model_request_by_request(sandbox, mirror_server, run_dnf):
-    """32 weeks, 4 runs a week, a mirrorlist and a metalink repo: every request and cookie as the model."""
+@pytest.mark.clients()
+def test_weeks_of_runs_match_the_model_request_by_request(client, sandbox, mirror_server, run_dnf):
+    """32 weeks, 3 runs a week, a mirrorlist and a metalink repo: every request, cookie and
+    User-Agent as the model says, on every real client (no plugin)."""
+    installed = FIRST_MONDAY - 3 * WINDOW + 2 * 86400  # crosses bucket edges 5 and 25 during the run
+    sandbox.write_machine_id(mtime=installed)
     followers = add_countable_repos(sandbox, mirror_server)
+    agent = model_agent(sandbox_module.DEFAULT_OS_RELEASE, sandbox.basearch)
     for week in range(WEEKS):
-        for offset in WEEKLY_RUNS:
-            run_and_follow(run_dnf, followers, FIRST_MONDAY + week * WINDOW + offset)
+        for offset in WEEKLY_RUNS[:3]:
+            at = FIRST_MONDAY + week * WINDOW + offset
+            for follower in followers:
+                follower.before_run()
+            run_dnf(at=at, os_release=sandbox_module.DEFAULT_OS_RELEASE)
+            for follower in followers:
+                follower.expect(at, agent=agent)
 
+    # Legacy rule (libdnf 0.55, 0.69): the age counts from the first counted window;
+    # machine-id rule (0.74, 0.76, dnf5): from the Monday of the running root's machine-id.
+    epoch = model.system_epoch_for(client.epoch_rule, installed) or None
     for follower in followers:
         windows = [window for window, _ in follower.flags]
-        # Exactly one flagged request in every window (4 runs a week, budgets of 1..4).
-        assert windows == [FIRST_MONDAY + week * WINDOW for week in range(WEEKS)], follower.repo_id
-        # Legacy epoch rule (libdnf 0.69): the age counts from the first counted window.
-        expected = [model.bucket(FIRST_MONDAY, window) for window in windows]
-        assert [bucket for _, bucket in follower.flags] == expected
-        assert expected[:6] == [1, 1, 2, 2, 2, 3] and expected[-1] == 4
-        # The epoch field stays the first window throughout.
-        assert sandbox.read_cookie(follower.repo_id).epoch == FIRST_MONDAY
+        assert len(set(windows)) == len(windows) and len(windows) >= WEEKS // 2, follower.flags
+        first = epoch or windows[0]
+        assert [bucket for _, bucket in follower.flags] == [model.bucket(first, w) for w in windows]
+        assert sandbox.read_cookie(follower.repo_id).epoch == first
+        assert {bucket for _, bucket in follower.flags} >= {3, 4}
 
 
 @pytest.mark.realdnf
@@ -298,6 +333,7 @@ BAD_COOKIES = {
 
 
 @pytest.mark.realdnf
+@pytest.mark.clients()
 @pytest.mark.parametrize("name", sorted(BAD_COOKIES))
 def test_damaged_cookie_read_as_the_model_reads_it(name, sandbox, mirror_server, run_dnf):
     """parse_cookie (C++ istream rules) + client_step predict the request and the cookie written back."""
@@ -364,6 +400,24 @@ OS_RELEASES = {
 }
 
 
+# What dnf5 5.4.6 sent for the malformed files where it differs from libdnf 0.55..0.76
+# (x86_64 shown; the test substitutes the host's basearch).
+_ALMA = "libdnf (AlmaLinux 9.4; generic; Linux.%s)"
+DNF5_READS_DIFFERENTLY = {
+    "empty values": "libdnf",
+    "indented comment": _ALMA,
+    "line without =": _ALMA,
+    "spacing and quotes": "libdnf",
+    "tabs": "libdnf",
+    "unbalanced quote": "libdnf",
+    "vertical tab and form feed": "libdnf",
+}
+DNF5_READS_DIFFERENTLY = {
+    key: value % sandbox_module.host_basearch() if "%s" in value else value
+    for key, value in DNF5_READS_DIFFERENTLY.items()
+}
+
+
 def model_agent(os_release_text, basearch, distros=ua.ANY_DISTRO):
     try:
         data = ua.parse_os_release(os_release_text)
@@ -373,12 +427,20 @@ def model_agent(os_release_text, basearch, distros=ua.ANY_DISTRO):
 
 
 @pytest.mark.realdnf
+@pytest.mark.clients()
 @pytest.mark.parametrize("name", sorted(OS_RELEASES))
-def test_user_agent_matches_model(name, sandbox, mirror_server, run_dnf):
-    """libdnf reads the HOST's /etc/os-release: the harness overlays it for the dnf child only."""
+def test_user_agent_matches_model(name, client, sandbox, mirror_server, run_dnf):
+    """libdnf reads the HOST's /etc/os-release: the harness overlays it for the dnf child only.
+
+    dnf5 reads malformed files its own way (README, "What the real clients showed"):
+    for those it must send what it was seen to send, which is not the model's.
+    """
     sandbox.add_repo("baseos", mirrorlist=mirror_server.url + "/mirrorlist/$releasever/baseos")
     run_dnf(os_release=OS_RELEASES[name])
     agents = {r.user_agent for r in mirror_server.requests}
+    if client.program == "dnf5" and name in DNF5_READS_DIFFERENTLY:
+        assert agents == {DNF5_READS_DIFFERENTLY[name]} != {model_agent(OS_RELEASES[name], sandbox.basearch)}
+        return
     assert agents == {model_agent(OS_RELEASES[name], sandbox.basearch)}
 
 

@@ -7,7 +7,9 @@ Modules, one job each:
   every request in Combined Log Format;
 - :mod:`harness.sandbox`: an ``--installroot`` with its own dnf.conf, repo files,
   os-release and machine-id;
-- :mod:`harness.dnfrun`: runs the system dnf in a sandbox at a fake time.
+- :mod:`harness.dnfrun`: runs the system dnf (or a chroot's) in a sandbox at a fake time;
+- :mod:`harness.chroots`: Debian chroots with other dnf/libdnf releases (debootstrap, cached);
+- :mod:`harness.clients`: the real clients (host and chroots) a test can run.
 
 It imports nothing from pytest, so tools (``tools/countme-demo``) use it too.
 :func:`missing_requirements` says what this machine lacks for it.
@@ -19,6 +21,8 @@ import shutil
 import subprocess
 
 SYSTEM_PYTHON = "/usr/bin/python3"
+# The project's checkout (plugins and the alma_countme package are bound into chroots from here).
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DNF_SCRIPT = "/usr/bin/dnf"
 TOOLS = ("faketime", "createrepo_c", "rpmbuild", "unshare", "setpriv")
 

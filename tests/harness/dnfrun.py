@@ -1,4 +1,5 @@
-"""Run the system dnf (Debian's python3-dnf, libdnf 0.69) in a sandbox, at a fake time.
+"""Run a real dnf in a sandbox, at a fake time: the host's (Debian 12's python3-dnf, libdnf
+0.69) or a chroot client's (harness.clients; see :func:`_run_in_chroot`).
 
 Why each wrapper is there:
 
@@ -26,11 +27,12 @@ import contextlib
 import os
 import pwd
 import shlex
+import shutil
 import subprocess
 import tempfile
 import time
 
-from . import DNF_SCRIPT, SYSTEM_PYTHON
+from . import CHECKOUT, DNF_SCRIPT, SYSTEM_PYTHON, chroots
 
 Completed = collections.namedtuple("Completed", "returncode stdout stderr argv")
 
@@ -55,18 +57,30 @@ def faketime_spec(at):
     return "@" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(at)))
 
 
-def dnf_argv(sandbox, args, root=None, refresh=True):
-    """The dnf command line for ``args`` in ``sandbox`` (its root seen at ``root``)."""
+def dnf_argv(sandbox, args, root=None, refresh=True, inside=None):
+    """The dnf command line for ``args`` in ``sandbox`` (its root seen at ``root``).
+
+    ``inside`` maps a host path to the path the run sees (a chroot client's view).
+    """
     root = root or sandbox.root
-    argv = [
-        SYSTEM_PYTHON, DNF_SCRIPT,
+    inside = inside or (lambda path: path)
+    client = sandbox.client
+    if client is not None and client.program == "dnf5":
+        # dnf5 has no dnf 4 plugins. It keeps the countme cookie in the RUNNING root's
+        # persistdir even with --installroot (seen on dnf5 5.4.6), so name the sandbox's.
+        argv = ["dnf5", "--installroot=%s" % root, "--config=%s" % os.path.join(root, "etc/dnf/dnf.conf"),
+                "--releasever=%s" % sandbox.releasever, "--assumeyes",
+                "--setopt=persistdir=%s" % os.path.join(root, "var/lib/dnf")]
+        return argv + list(args)
+    program = [SYSTEM_PYTHON, DNF_SCRIPT] if client is None or client.is_host else ["python3", "/usr/bin/dnf"]
+    argv = program + [
         "--installroot=%s" % root,
         "--config=%s" % os.path.join(root, "etc/dnf/dnf.conf"),
         "--releasever=%s" % sandbox.releasever,
         "--assumeyes",
     ]
     if sandbox.plugin_dirs:
-        argv.append("--setopt=pluginpath=%s" % ",".join(sandbox.plugin_dirs))
+        argv.append("--setopt=pluginpath=%s" % ",".join(inside(path) for path in sandbox.plugin_dirs))
     if root != sandbox.root:
         # dnf.conf names the plugin config directory by its host path, which a
         # user cannot reach; give the mounted one.
@@ -92,9 +106,20 @@ def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, tim
     child_env = {key: value for key, value in os.environ.items() if key not in _DROPPED_ENV}
     child_env.update({"LC_ALL": "C.UTF-8", "TZ": "UTC"})
 
+    if sandbox.client is not None and not sandbox.client.is_host:
+        return _run_in_chroot(sandbox, args, at=at, user=user, env=env, check=check, timeout=timeout,
+                              os_release=os_release, refresh=refresh, server=server, base_env=child_env)
     with contextlib.ExitStack() as stack:
         mounts = []
         root = sandbox.root
+        hide_machine_id = False
+        if os.path.exists(sandbox.running_machine_id_path):
+            # The running root's machine-id (libdnf >= 0.73.2 and the plugin read it).
+            mounts.append((sandbox.running_machine_id_path, "/etc/machine-id"))
+        else:
+            hide_machine_id = True
+            overlay = tempfile.mkdtemp(prefix="etc-overlay-", dir=sandbox.base)
+            stack.callback(shutil.rmtree, overlay, True)
         if os_release is not None:
             fd, release_file = tempfile.mkstemp(prefix="os-release-", dir=sandbox.base)
             with os.fdopen(fd, "w") as handle:
@@ -113,7 +138,8 @@ def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, tim
         if at is not None:
             prefix += ["faketime", "-f", faketime_spec(at)]
             child_env.update({"NO_FAKE_STAT": "1"})
-        argv = _with_mounts(mounts) + prefix + dnf_argv(sandbox, args, root=root, refresh=refresh)
+        argv = (_with_mounts(mounts, hide_machine_id=overlay if hide_machine_id else None)
+                + prefix + dnf_argv(sandbox, args, root=root, refresh=refresh))
         child_env.update(env or {})
         if server is not None and at is not None:
             stack.enter_context(server.faking_time(at))
@@ -127,14 +153,97 @@ def run_dnf(sandbox, args=None, *, at=None, user=None, env=None, check=True, tim
     return completed
 
 
-def _with_mounts(mounts):
-    """A command prefix that runs the rest in a private mount namespace with ``mounts`` bound."""
-    if not mounts:
+def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, refresh, server, base_env):
+    """``run_dnf`` for a chroot client: the sandbox and the checkout bound into the chroot.
+
+    The chroot's /etc is replaced by the sandbox's copy (``running_etc``), so a
+    test controls the running root's machine-id and os-release without touching
+    the shared chroot.
+    """
+    chroot = sandbox.client.chroot
+
+    # A sandbox in /tmp (pytest's tmp_path) appears at its own path in the chroot.
+    sandbox_mount = sandbox.base if sandbox.base.startswith("/tmp/") else chroots.SANDBOX_MOUNT
+
+    def inside(path):
+        for host, mounted in ((sandbox.base, sandbox_mount), (CHECKOUT, chroots.CHECKOUT_MOUNT)):
+            if path == host or path.startswith(host + os.sep):
+                return mounted + path[len(host):]
+        return path
+
+    child_env = {key: value for key, value in base_env.items()
+                 if key in ("LC_ALL", "TZ", "TERM")}
+    child_env.update({"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+                      "PYTHONDONTWRITEBYTECODE": "1"})
+    if at is not None:
+        child_env["NO_FAKE_STAT"] = "1"  # file times stay real
+    for key, value in (env or {}).items():
+        child_env[key] = ":".join(inside(part) for part in value.split(":")) if key == "PYTHONPATH" else value
+    binds = [(sandbox.base, sandbox_mount), (CHECKOUT, chroots.CHECKOUT_MOUNT),
+             (sandbox.running_etc, "/etc")]
+    if refresh and sandbox.client.program == "dnf5":
+        # dnf5's --refresh asks nothing when the cached metadata match (seen on 5.4.6): with
+        # no cache, each run asks the mirror once, as each dnf 4 run with --refresh does.
+        shutil.rmtree(sandbox.path("var/cache/libdnf5"), ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        if os_release is not None:
+            # For this run only, as on the host: the chroot's own file comes back afterwards.
+            path = os.path.join(sandbox.running_etc, "os-release")
+            saved = os.path.join(sandbox.base, "os-release.saved")
+            os.rename(path, saved)
+            stack.callback(os.rename, saved, path)
+            with open(path, "w") as handle:
+                handle.write(os_release)
+            stack.callback(os.unlink, path)
+        if user is not None:
+            uid, gid = _chroot_account(sandbox.running_etc, user)
+            child_env.update({"HOME": "/", "USER": user, "LOGNAME": user})
+        prefix = ["env", "-i"] + ["%s=%s" % item for item in sorted(child_env.items())]
+        if user is not None:
+            prefix += ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--init-groups"]
+        if at is not None:
+            prefix += ["faketime", "-f", faketime_spec(at)]
+        root = inside(sandbox.root)
+        argv = chroots.chroot_argv(chroot.path, prefix + dnf_argv(sandbox, args, root=root, refresh=refresh,
+                                                                   inside=inside), binds)
+        if server is not None and at is not None:
+            stack.enter_context(server.faking_time(at))
+        result = subprocess.run(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True, timeout=timeout, check=False,
+        )
+    completed = Completed(result.returncode, result.stdout, result.stderr, argv)
+    if check and completed.returncode != 0:
+        raise DnfFailed(completed)
+    return completed
+
+
+def _chroot_account(etc, user):
+    """(uid, gid) of ``user`` in a chroot's passwd file."""
+    with open(os.path.join(etc, "passwd")) as handle:
+        for line in handle:
+            fields = line.split(":")
+            if fields[0] == user:
+                return int(fields[2]), int(fields[3])
+    raise KeyError("no user %r in %s/passwd" % (user, etc))
+
+
+def _with_mounts(mounts, hide_machine_id=None):
+    """A command prefix that runs the rest in a private mount namespace with ``mounts`` bound.
+
+    ``hide_machine_id``: a scratch directory; /etc then gets an overlay in which
+    /etc/machine-id does not exist (a whiteout), for runs on a system without one.
+    """
+    if not mounts and not hide_machine_id:
         return []
-    script = "set -e; " + "; ".join(
-        'mount --bind "$%d" "$%d"' % (2 * i + 1, 2 * i + 2) for i in range(len(mounts))
-    ) + '; shift %d; exec "$@"' % (2 * len(mounts))
+    steps = ['mount --bind "$%d" "$%d"' % (2 * i + 1, 2 * i + 2) for i in range(len(mounts))]
     flat = [path for pair in mounts for path in pair]
+    if hide_machine_id:
+        upper, work = os.path.join(hide_machine_id, "upper"), os.path.join(hide_machine_id, "work")
+        steps.insert(0, 'mkdir -p "%s" "%s"; mknod "%s/machine-id" c 0 0; '
+                        'mount -t overlay overlay -o "lowerdir=/etc,upperdir=%s,workdir=%s" /etc'
+                     % (upper, work, upper, upper, work))
+    script = "set -e; " + "; ".join(steps) + '; shift %d; exec "$@"' % len(flat)
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + flat
 
 

@@ -10,6 +10,7 @@ import collections
 import os
 import platform
 import re
+import shutil
 
 from alma_countme import cookie as cookie_model
 
@@ -44,10 +45,19 @@ class Sandbox:
     ``pluginconfpath``).
     """
 
-    def __init__(self, base, releasever=DEFAULT_RELEASEVER):
+    def __init__(self, base, releasever=DEFAULT_RELEASEVER, client=None):
         self.base = str(base)
         self.root = os.path.join(self.base, "root")
         self.releasever = releasever
+        # The harness.clients.Client whose dnf runs here (None: the host's).
+        self.client = client
+        # The running system's /etc as a run sees it: for a chroot client a copy of the
+        # chroot's /etc mounted over it; on the host only its machine-id is overlaid.
+        self.running_etc = os.path.join(self.base, "running-etc")
+        if client is not None and client.chroot is not None:
+            shutil.copytree(client.chroot.host_path("/etc"), self.running_etc, symlinks=True)
+        else:
+            os.makedirs(self.running_etc, exist_ok=True)
         self.basearch = host_basearch()
         self.plugin_dirs = []
         self.plugin_conf_dir = self.path("etc/dnf/plugins")
@@ -128,12 +138,33 @@ class Sandbox:
         _write(path, text)
         return path
 
-    def write_machine_id(self, content=DEFAULT_MACHINE_ID, mtime=None):
-        path = self.path("etc/machine-id")
-        _write(path, content)
-        if mtime is not None:
-            os.utime(path, (mtime, mtime))
-        return path
+    def write_machine_id(self, content=DEFAULT_MACHINE_ID, mtime=None, where="both"):
+        """Write /etc/machine-id: ``where`` is "installroot", "running" (the root dnf runs
+        in: libdnf >= 0.73.2 reads that one even with --installroot) or "both" (a system
+        whose dnf runs without --installroot). ``content`` None removes the file
+        (on the host, run_dnf then hides the host's file in the run's mount namespace)."""
+        paths = []
+        if where in ("both", "installroot"):
+            paths.append(self.path("etc/machine-id"))
+        if where in ("both", "running"):
+            paths.append(self.running_machine_id_path)
+        for path in paths:
+            if content is None:
+                if os.path.lexists(path):
+                    os.unlink(path)
+                continue
+            _write(path, content)
+            if mtime is not None:
+                os.utime(path, (mtime, mtime))
+        return paths[0]
+
+    @property
+    def running_machine_id_path(self):
+        return os.path.join(self.running_etc, "machine-id")
+
+    @property
+    def client_is_host(self):
+        return self.client is None or self.client.chroot is None
 
     # -- what libdnf leaves behind -----------------------------------------
 

@@ -13,6 +13,7 @@ from plugintools import PLUGIN_DIR, THURSDAY, WEEK
 
 dnf = pytest.importorskip("dnf", reason="needs dnf's Python bindings (python3-dnf)")
 
+from alma_countme import installtime  # noqa: E402
 from alma_countme.cookie import cookie_path, parse_cookie  # noqa: E402
 from alma_countme.model import monday_epoch  # noqa: E402
 from alma_countme.optout import OptOut, state_path, write_state  # noqa: E402
@@ -30,8 +31,10 @@ def plugin_module():
 
 
 @pytest.fixture
-def base(tmp_path):
+def base(tmp_path, monkeypatch):
     root = tmp_path / "root"
+    # The plugin reads the running system's machine-id; this unit test's root stands for it.
+    monkeypatch.setattr(installtime, "RUNNING_ROOT", str(root))
     (root / "etc/yum.repos.d").mkdir(parents=True)
     (root / "etc/dnf/plugins").mkdir(parents=True)
     (root / "etc/yum.repos.d/baseos.repo").write_text(

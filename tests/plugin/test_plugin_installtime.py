@@ -55,7 +55,8 @@ def test_machine_id_that_is_a_directory(tmp_path):
     assert not found.valid and "cannot read" in found.problem
 
 
-def test_install_time_from_machine_id_is_monday_aligned(tmp_path):
+def test_install_time_from_machine_id_is_monday_aligned(tmp_path, monkeypatch):
+    monkeypatch.setattr(installtime, "RUNNING_ROOT", str(tmp_path))
     mtime = THURSDAY - 30 * WEEK
     write_machine_id(tmp_path, MACHINE_ID, mtime)
     found = installtime.install_time(SOURCE_MACHINE_ID, str(tmp_path), str(tmp_path), THURSDAY)
@@ -110,3 +111,15 @@ def test_rpmdb_install_time_is_the_oldest_package(tmp_path):
         check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, TZ="UTC"),
     )
     assert installtime.query_rpmdb_install_time(str(root)) == (1735787045, None)
+
+
+@pytest.mark.parametrize("content,counts", [
+    (None, False), ("", False), ("uninitialized\n", False), ("  uninitialized  \n", False),
+    ("\n", True), (MACHINE_ID, True),
+])
+def test_machine_id_as_libdnf_074_and_dnf5_read_it(tmp_path, content, counts):
+    """Their rule (shown by tests/test_real_clients.py): size and first word only, no clock check."""
+    future = THURSDAY + 5 * WEEK
+    if content is not None:
+        write_machine_id(tmp_path, content, future)
+    assert installtime.libdnf_machine_id_mtime(str(tmp_path)) == (future if counts else None)

@@ -5,7 +5,7 @@ import os
 import pytest
 from plugintools import THURSDAY, WEEK
 
-from alma_countme import runtime
+from alma_countme import installtime, runtime
 from alma_countme.cookie import cookie_path, parse_cookie
 from alma_countme.model import monday_epoch
 from alma_countme.optout import OptOut, state_path, write_state
@@ -16,7 +16,9 @@ BASEOS = runtime.RepoView("baseos", True, True, None, MIRRORLIST, [])
 
 
 @pytest.fixture
-def root(tmp_path):
+def root(tmp_path, monkeypatch):
+    # The plugin reads the running system's machine-id; this unit test's root stands for it.
+    monkeypatch.setattr(installtime, "RUNNING_ROOT", str(tmp_path))
     (tmp_path / "etc").mkdir()
     (tmp_path / "var/lib/dnf").mkdir(parents=True)
     machine_id = tmp_path / "etc" / "machine-id"

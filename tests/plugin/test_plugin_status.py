@@ -18,7 +18,9 @@ UA = "libdnf (AlmaLinux 9.4; generic; Linux.x86_64)"
 
 
 @pytest.fixture
-def root(tmp_path):
+def root(tmp_path, monkeypatch):
+    # The plugin reads the running system's machine-id; this unit test's root stands for it.
+    monkeypatch.setattr(installtime, "RUNNING_ROOT", str(tmp_path))
     for directory in ("etc/yum.repos.d", "etc/dnf", "var/lib/dnf"):
         (tmp_path / directory).mkdir(parents=True)
     set_machine_id(tmp_path, THURSDAY - 30 * WEEK)

@@ -45,7 +45,7 @@ class Run:
     """One ``countme-sim generate``: its settings and the objects every task needs."""
 
     def __init__(self, scenario, out, fmt=None, servers=None, seed=None, shard=(1, 1), jobs=1,
-                 compress_level=None, progress=False):
+                 compression=None, progress=False):
         self.scenario = scenario
         if fmt is not None:
             scenario["output"]["format"] = fmt
@@ -60,7 +60,7 @@ class Run:
         self.out = out
         self.shard = shard
         self.jobs = max(1, jobs)
-        self.compress_level = compress_level
+        self.compression = compression  # a compression.Compression, or None for plain logs
         self.progress = progress
         self.catalog = cat.Catalog(scenario, self.format)
         self.params = population.Params(scenario, self.catalog)
@@ -73,7 +73,7 @@ class Run:
     def log_path(self, week, day, server):
         start = self.plan.week_start(week) + day * population.DAY
         name = "access-%s.log%s" % (time.strftime("%Y-%m-%d", time.gmtime(start)),
-                                    ".gz" if self.compress_level is not None else "")
+                                    "" if self.compression is None else self.compression.suffix)
         return os.path.join(self.out, "logs", "mirror%d" % (server + 1), name)
 
     def mine(self, week, day, server):
@@ -157,7 +157,7 @@ def _write_file(task):
     chunks = logformat.render(lines, table, logformat.suffix_table(keys, run.catalog),
                               logformat.time_table(run.plan.week_start(week) + day_start), day_start,
                               logformat.line_end(run.catalog, server))
-    logformat.write_file(path, chunks, run.compress_level)
+    logformat.write_file(path, chunks, run.compression)
     return path, len(lines)
 
 

@@ -9,7 +9,6 @@ lines is gathered into a 2-D byte array row by row, and the zero bytes are
 removed in one pass (``bytes.replace``), which leaves the lines back to back.
 """
 
-import gzip
 import os
 import time
 
@@ -120,20 +119,21 @@ def render(lines, addresses, suffixes, times, day_start, end):
         yield data.translate(None, b"\0")
 
 
-def write_file(path, chunks, compress_level=None):
-    """Write ``chunks`` to ``path`` (gzip when ``compress_level`` is set, with no name or time in
-    its header, so that equal input gives equal bytes); SimError naming the file on failure."""
+def write_file(path, chunks, compression=None):
+    """Write ``chunks`` to ``path``, compressed by ``compression`` (a
+    :class:`~alma_countme.sim.compression.Compression`) unless it is None; SimError naming the
+    file on failure."""
     output = None
     try:
         output = OutputFile(path)
-        if compress_level is None:
+        if compression is None:
             for chunk in chunks:
                 output.write(chunk)
         else:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=output, compresslevel=compress_level,
-                               mtime=0) as packed:
-                for chunk in chunks:
-                    packed.write(chunk)
+            packed = compression.writer(output)
+            for chunk in chunks:
+                packed.write(chunk)
+            packed.close()
         output.close()
     except OSError as error:
         if output is not None:

@@ -1,4 +1,4 @@
-"""Reading access logs back: one record per line, from either format, plain or gzip.
+"""Reading access logs back: one record per line, from either format, plain, gzip or zstd.
 
 Independent of the code that writes the logs (a regular expression over the
 text), so that tests, replay and verify read what is really in the files.
@@ -17,10 +17,10 @@ file and line), or are skipped when ``errors="skip"``.
 
 import calendar
 import collections
-import gzip
-import io
 import re
 from urllib.parse import parse_qsl
+
+from alma_countme.sim import compression
 
 Record = collections.namedtuple(
     "Record", "time client_addr method path query status bytes user_agent remote_addr"
@@ -78,13 +78,11 @@ def parse_line(line):
 
 
 def _open(path):
-    if str(path).endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+    return compression.open_text(path)
 
 
 def read_log(path, errors="raise"):
-    """Records of the log file at ``path`` (``.gz`` is decompressed), in file order.
+    """Records of the log file at ``path`` (``.gz`` and ``.zst`` are decompressed), in file order.
 
     ``errors="skip"`` passes over lines in neither format instead of raising
     LogFormatError.

@@ -1,7 +1,7 @@
 """Finding access logs and reading them as records or as a request stream to replay.
 
 Paths may be the directory ``countme-sim generate --out`` wrote (its ``logs/``
-is used), any directory (searched for ``*.log`` and ``*.log.gz``), or log
+is used), any directory (searched for ``*.log``, ``*.log.gz`` and ``*.log.zst``), or log
 files. Lines are read by :mod:`alma_countme.sim.logparse`; this module only
 orders them: files of one directory are taken in name order (generate names
 them by day, each in time order) and directories are merged by time.
@@ -16,7 +16,7 @@ from alma_countme.sim import logparse
 from alma_countme.sim.errors import SimError
 from alma_countme.sim.replay import ReplayRequest
 
-LOG_SUFFIXES = (".log", ".log.gz")
+LOG_SUFFIXES = (".log", ".log.gz", ".log.zst")
 
 
 def log_files(paths):
@@ -35,7 +35,7 @@ def log_files(paths):
         else:
             raise SimError("%s: no such file or directory" % path)
     if not groups:
-        raise SimError("no access logs (*.log, *.log.gz) under %s" % ", ".join(paths))
+        raise SimError("no access logs (*.log, *.log.gz, *.log.zst) under %s" % ", ".join(paths))
     return groups
 
 

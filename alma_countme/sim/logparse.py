@@ -99,6 +99,30 @@ def read_log(path, errors="raise"):
                 raise LogFormatError("%s line %d: %s: %r" % (path, number, error, line[:200])) from None
 
 
+def read_requests(path):
+    """``(time, client_addr, method, target, user_agent, status)`` of each line of the log file at
+    ``path``, the request target as logged: what a replay sends, with no more parsing than that.
+    Lines in neither format raise LogFormatError."""
+    match_line = _LINE.match
+    last_text, last_time = None, None
+    with _open(path) as handle:
+        for number, line in enumerate(handle, 1):
+            match = match_line(line)
+            if match is None:
+                if not line.strip():
+                    continue
+                raise LogFormatError("%s line %d: not an access-log line: %r" % (path, number, line[:200]))
+            client, text, method, target, status, agent = match.group(
+                "client", "time", "method", "target", "status", "agent")
+            if text != last_text:  # lines come in time order: most share the time of the one before
+                try:
+                    last_time = parse_time(text)
+                except ValueError as error:
+                    raise LogFormatError("%s line %d: %s" % (path, number, error)) from None
+                last_text = text
+            yield last_time, client, method, target, agent, int(status)
+
+
 def read_logs(paths, errors="raise"):
     """Records of several files, one file after the other."""
     for path in paths:

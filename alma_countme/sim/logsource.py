@@ -60,16 +60,31 @@ def _read(path, skip_unknown=False):
         raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
 
 
+def _requests(path):
+    try:
+        for fields in logparse.read_requests(path):
+            yield ReplayRequest(*fields)
+    except logparse.LogFormatError as error:
+        raise SimError(str(error)) from None
+    except OSError as error:
+        raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
+
+
 def _time_ordered(files):
-    return itertools.chain.from_iterable(_read(path) for path in files)
+    return itertools.chain.from_iterable(_requests(path) for path in files)
 
 
 def replay_requests(paths):
-    """The requests of the logs under ``paths`` as one stream in time order (ReplayRequest)."""
+    """The requests of the logs under ``paths`` as one stream in time order (ReplayRequest), each
+    with its request target exactly as logged."""
     streams = [_time_ordered(files) for files in log_files(paths).values()]
-    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda record: record.time)
-    for record in merged:
-        yield as_request(record)
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=_time_of)
+
+
+def _time_of(request):
+    return request.time
 
 
 def as_request(record):

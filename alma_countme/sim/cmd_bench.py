@@ -124,14 +124,14 @@ def run(args):
         "" if jobs == 1 else "s", "" if compression is None else ", %r" % compression))
     print("  lines written        %15s  in %d files, %s bytes"
           % ("{:,}".format(lines), files, "{:,}".format(size)))
-    print("  total time           %15.2f s  (tasks of all jobs: simulating %.2f s, writing logs %.2f s)" % (
-        seconds, result["simulate_seconds"], result["write_seconds"]))
-    print("  write floor          %15.2f s  (the same bytes, 8 MiB writes, %.0f MB/s); run / floor: %.2f" % (
-        floor_seconds, size / floor_seconds / 1e6 if floor_seconds else 0, result["ratio_to_write_floor"] or 0))
+    print("  total time           %15.2f s  (tasks of all jobs: simulating %.2f s, writing logs %.2f s)"
+          % (seconds, result["simulate_seconds"], result["write_seconds"]))
+    print("  write floor          %15.2f s  (the same bytes in 8 MiB writes, %.0f MB/s)"
+          % (floor_seconds, size / floor_seconds / 1e6 if floor_seconds else 0))
     print("  lines per second     %15s" % "{:,}".format(result["lines_per_second"]))
-    print("  lines/second/core    %15s  (target %s: %s)" % (
+    print("  lines/second/core    %15s  (target %s: %s)  run / write floor: %.2f" % (
         "{:,}".format(result["lines_per_second_per_core"]), "{:,}".format(TARGET_LINES_PER_CORE),
-        "met" if result["met_lines_target"] else "NOT met"))
+        "met" if result["met_lines_target"] else "NOT met", result["ratio_to_write_floor"] or 0))
     print("  CPU seconds          %15.2f  (%s lines per CPU second)"
           % (cpu, "{:,}".format(result["lines_per_cpu_second"])))
     print("  peak memory          %15.1f MiB this process, %.1f MiB largest worker" % (

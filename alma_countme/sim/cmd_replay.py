@@ -194,8 +194,9 @@ def _bench(args):
         url = _wait_ready(server)
         target = replay.check_target(url)
         reference = _reference(target, args)
-        bench = {"server": "countme-sim serve --sim-headers (one asyncio process)", "server_log": args.bench_log,
-                 "cpus": os.cpu_count(), "client_processes": 1, "pipeline": args.pipeline}
+        bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
+                 "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
+                 "pipeline": args.pipeline}
         bench.update(reference)
         status = _replay(args, target, requests, extra={"bench": bench})
     finally:

@@ -95,6 +95,6 @@ def open_text(path):
     if name.endswith(".zst"):
         import zstandard
 
-        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: SIM115
         return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
     return open(path, encoding="utf-8", errors="replace")

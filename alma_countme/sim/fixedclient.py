@@ -28,7 +28,8 @@ def wrk_rate(url, headers, connections, seconds):
     done = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60)
     match = _WRK_RATE.search(done.stdout)
     if done.returncode != 0 or not match:
-        raise RuntimeError("wrk failed (status %d): %s" % (done.returncode, (done.stderr or done.stdout)[-300:]))
+        raise RuntimeError("wrk failed (status %d): %s"
+                           % (done.returncode, (done.stderr or done.stdout)[-300:]))
     return float(match.group(1))
 
 

@@ -28,7 +28,12 @@ def plain(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("plain") / "out"
     assert cli.main(["generate", "--out", str(out), *SMALL]) == 0
-    return {name: open(path, "rb").read() for name, path in _logs(out, ".log").items()}
+    return {name: _read(path) for name, path in _logs(out, ".log").items()}
+
+
+def _read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 @pytest.mark.parametrize("options, suffix", [
@@ -47,7 +52,8 @@ def test_compressed_logs_hold_the_plain_lines_and_do_not_depend_on_jobs(tmp_path
     files = _logs(two, suffix)
     assert {name[:-len(suffix)] + ".log" for name in files} == set(plain)
     for name, path in files.items():
-        data = open(path, "rb").read()
+        with open(path, "rb") as handle:
+            data = handle.read()
         if suffix == ".log.gz":
             assert data[:2] == b"\x1f\x8b"
             assert gzip.decompress(data) == plain[name[:-3]], name
@@ -71,7 +77,8 @@ def test_the_zstd_command_reads_the_zstd_logs(tmp_path, countme_sim, plain):
     out = tmp_path / "out"
     assert countme_sim("generate", "--out", out, "--compress", "zstd", *SMALL)[0] == 0
     for name, path in _logs(out, ".log.zst").items():
-        assert subprocess.run(["zstd", "-dc", path], capture_output=True, check=True).stdout == plain[name[:-4]]
+        unpacked = subprocess.run(["zstd", "-dc", path], capture_output=True, check=True).stdout
+        assert unpacked == plain[name[:-4]]
 
 
 @pytest.mark.parametrize("kind", ["gzip", "zstd"])
@@ -79,7 +86,8 @@ def test_compressed_shards_add_up_to_the_whole(tmp_path, countme_sim, kind):
     whole, shared = tmp_path / "whole", tmp_path / "shared"
     assert countme_sim("generate", "--out", whole, "--compress", kind, *SMALL)[0] == 0
     for k in (1, 2, 3):
-        assert countme_sim("generate", "--out", shared, "--compress", kind, "--shard", "%d/3" % k, *SMALL)[0] == 0
+        shard = ("--shard", "%d/3" % k)
+        assert countme_sim("generate", "--out", shared, "--compress", kind, *shard, *SMALL)[0] == 0
     assert same_trees(whole, shared) == []
     assert not [name for name in os.listdir(shared) if name.startswith(".")]
 

@@ -105,13 +105,19 @@ class LatencyHistogram:
         self.sum = 0.0
         self.max = 0.0
 
-    def add(self, seconds):
-        index = 0 if seconds <= self.FLOOR else int(math.log(seconds / self.FLOOR, self.RATIO)) + 1
+    def add(self, seconds, index=None):
+        """Count one latency; ``index`` is its bucket when the caller knows it (:meth:`bucket`)."""
+        if index is None:
+            index = self.bucket(seconds)
         self.counts[index] += 1
         self.total += 1
         self.sum += seconds
         if seconds > self.max:
             self.max = seconds
+
+    @classmethod
+    def bucket(cls, seconds):
+        return 0 if seconds <= cls.FLOOR else int(math.log(seconds / cls.FLOOR, cls.RATIO)) + 1
 
     def merge(self, other):
         self.counts.update(other.counts)
@@ -189,9 +195,11 @@ class _Connection(asyncio.Protocol):
         replayer = self.replayer
         if self.transport is None:
             return
-        batch = []
+        in_flight = self.in_flight
+        room = replayer.depth - len(in_flight)
+        parts = []
         now = time.monotonic()
-        while len(self.in_flight) + len(batch) < replayer.depth:
+        while room > 0:
             item, self.waiting = self.waiting or replayer._next(), None
             if item is None:
                 break
@@ -206,12 +214,12 @@ class _Connection(asyncio.Protocol):
                 break
             if replayer.speedup:
                 replayer.stats.lag.add(max(0.0, now - due))
-            batch.append(request)
-        if batch:
-            for request in batch:
-                self.in_flight.append((request, now))
-            self.transport.write(b"".join(replayer.encode(request) for request in batch))
-        elif not self.in_flight and self.waiting is None:
+            parts.append(replayer.encode(request))
+            in_flight.append((request, now))
+            room -= 1
+        if parts:
+            self.transport.write(parts[0] if len(parts) == 1 else b"".join(parts))
+        elif not in_flight and self.waiting is None:
             self.close()
 
     def data_received(self, data):
@@ -277,7 +285,9 @@ class _Connection(asyncio.Protocol):
 
 
 def _content_length(head):
-    index = head.lower().find(b"\r\ncontent-length:")
+    index = head.find(b"\r\nContent-Length:")  # as most servers spell it; any case is allowed
+    if index < 0:
+        index = head.lower().find(b"\r\ncontent-length:")
     if index < 0:
         raise ValueError("no Content-Length")  # this client relies on it for keep-alive
     end = head.find(b"\r\n", index + 2)
@@ -339,8 +349,9 @@ class Replayer:
         stats = self.stats
         stats.completed += 1
         stats.status[status] += 1
-        stats.latency.add(took)
-        stats.window.add(took)
+        bucket = LatencyHistogram.bucket(took)
+        stats.latency.add(took, bucket)
+        stats.window.add(took, bucket)
         if status < 400:
             stats.ok += 1
         elif self.sim_headers and status == request.status:

@@ -29,9 +29,11 @@ A target that is not a loopback address is refused unless you pass
 --allow-remote-target: a replay is real load on a real service.
 
 --bench measures the highest sustained rate this machine reaches: it starts
-`countme-sim serve` on a free local port and replays at full speed for
---duration seconds (default 10), using the stream if given, else a synthetic
-one. For more load than one machine makes, use the Locust file
+`countme-sim serve` on a free local port, measures a reference on it (wrk -t1
+with the same connections when wrk is installed, else a minimal fixed
+raw-socket client) for --duration seconds (default 10), then replays at full
+speed as long, using the stream if given, else a synthetic one, and prints the
+replay's rate over the reference's. For more load than one machine makes, use the Locust file
 (--locustfile-path prints where it is).
 
 Exit status: 0 when every request got an answer that is not an error (or is
@@ -77,7 +79,8 @@ def register(subparsers):
                         help="print the final report (JSON) on standard output")
     parser.add_argument("--quiet", action="store_true", help="no live status")
     parser.add_argument("--bench", action="store_true",
-                        help="measure the top sustained rate against a local `countme-sim serve`")
+                        help="measure the top sustained rate against a local `countme-sim serve`, and "
+                             "wrk's (or a fixed client's) on it in the same run")
     parser.add_argument("--bench-log", metavar="FILE", default=os.devnull,
                         help="with --bench: the server's access log (default: none, /dev/null)")
     parser.add_argument("--locustfile-path", action="store_true",

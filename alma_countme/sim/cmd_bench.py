@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import sys
@@ -21,6 +22,13 @@ into a temporary directory (removed afterwards unless --keep), and print:
   workers), and peak memory: the largest resident set of this process and of
   any worker (getrusage).
 
+  the write floor: right after the run, the same number of bytes written to
+  one new file in the same directory with one os.write of 8 MiB after the
+  other, opened as the log files are (O_DIRECT where the filesystem takes it,
+  no fsync in either), and the run's time divided by it. A ratio near 1 means
+  the simulator runs at the disk's pace; machines are shared and noisy, so
+  compare ratios, not seconds.
+
 The project's targets on a 2-core machine: at least 1,000,000 lines per second
 per core, and 1,000,000 systems for one week in under 2 minutes; bench says
 whether this run met them."""
@@ -28,7 +36,8 @@ whether this run met them."""
 EPILOG = """\
 examples:
   countme-sim bench                                # 1,000,000 systems, 1 week, all cores
-  countme-sim bench --systems 100000 --weeks 2 --jobs 1 --json"""
+  countme-sim bench --systems 100000 --weeks 2 --jobs 1 --json
+  countme-sim bench --gzip                         # the same with ISA-L gzip level 1"""
 
 TARGET_LINES_PER_CORE = 1_000_000
 TARGET_SECONDS_1M_WEEK = 120
@@ -47,7 +56,7 @@ def register(subparsers):
                         help="processes (default: all cores, here %d)" % options.default_jobs())
     parser.add_argument("--format", choices=("almalinux", "fedora"), default="almalinux",
                         help="log format (default: %(default)s)")
-    parser.add_argument("--gzip", action="store_true", help="compress the logs (level 6)")
+    options.add_compression_options(parser)
     parser.add_argument("--dir", metavar="DIR",
                         help="where to make the temporary output (default: the system's)")
     parser.add_argument("--keep", action="store_true", help="keep the output and print where it is")
@@ -57,7 +66,6 @@ def register(subparsers):
 
 
 def _directory_bytes(path):
-    import os
     total = 0
     for directory, _, names in os.walk(path):
         for name in names:
@@ -66,21 +74,22 @@ def _directory_bytes(path):
 
 
 def run(args):
-    from alma_countme.sim import engine, scenario
+    from alma_countme.sim import engine, outfile, scenario
 
     jobs = args.jobs or options.default_jobs()
+    compression = options.compression(args)
     settings = scenario.load(assignments=["population.size=%d" % args.systems, "run.weeks=%d" % args.weeks])
     if args.dir is not None:
         options.writable_dir(args.dir, "--dir")
     out = tempfile.mkdtemp(prefix="countme-sim-bench-", dir=args.dir)
     try:
-        simulation = engine.Run(settings, out, fmt=args.format, jobs=jobs,
-                                compress_level=6 if args.gzip else None,
+        simulation = engine.Run(settings, out, fmt=args.format, jobs=jobs, compression=compression,
                                 progress=not args.json and sys.stderr.isatty())
         started = time.perf_counter()
         _, lines, files = engine.generate(simulation)
         seconds = time.perf_counter() - started
         size = _directory_bytes(out)
+        floor_seconds = outfile.write_floor(os.path.join(out, "write-floor.tmp"), size)
     finally:
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
@@ -88,8 +97,13 @@ def run(args):
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime
     result = {
-        "systems": args.systems, "weeks": args.weeks, "jobs": jobs, "format": args.format, "gzip": args.gzip,
+        "systems": args.systems, "weeks": args.weeks, "jobs": jobs, "format": args.format,
+        "compression": None if compression is None else compression.kind,
+        "compression_level": None if compression is None else compression.level,
         "lines": lines, "files": files, "bytes": size, "seconds": round(seconds, 3),
+        "write_floor_seconds": round(floor_seconds, 3),
+        "write_floor_bytes_per_second": round(size / floor_seconds) if floor_seconds else None,
+        "ratio_to_write_floor": round(seconds / floor_seconds, 2) if floor_seconds else None,
         "simulate_seconds": round(simulation.phase_seconds["simulate"], 3),
         "write_seconds": round(simulation.phase_seconds["write"], 3),
         "lines_per_second": round(lines / seconds),
@@ -109,16 +123,18 @@ def run(args):
         return 0
     print("countme-sim bench: %s systems, %d week%s, %s format, %d job%s%s" % (
         "{:,}".format(args.systems), args.weeks, "" if args.weeks == 1 else "s", args.format, jobs,
-        "" if jobs == 1 else "s", ", gzip" if args.gzip else ""))
+        "" if jobs == 1 else "s", "" if compression is None else ", %r" % compression))
     print("  lines written        %15s  in %d files, %s bytes"
           % ("{:,}".format(lines), files, "{:,}".format(size)))
-    print("  total time           %15.2f s  (simulating %.2f s, writing logs %.2f s)" % (
-        seconds, result["simulate_seconds"], result["write_seconds"]))
+    print("  total time           %15.2f s  (tasks of all jobs: simulating %.2f s, writing logs %.2f s)"
+          % (seconds, result["simulate_seconds"], result["write_seconds"]))
+    print("  write floor          %15.2f s  (the same bytes in 8 MiB writes, %.0f MB/s)"
+          % (floor_seconds, size / floor_seconds / 1e6 if floor_seconds else 0))
     print("  lines per second     %15s" % "{:,}".format(result["lines_per_second"]))
-    print("  lines/second/core    %15s  (target %s, set for 1,000,000 systems%s: %s)" % (
+    print("  lines/second/core    %15s  (target %s, set for 1,000,000 systems%s: %s)  run / write floor: %.2f" % (
         "{:,}".format(result["lines_per_second_per_core"]), "{:,}".format(TARGET_LINES_PER_CORE),
         "" if args.systems >= 1_000_000 else "; smaller runs spend more of their time starting up",
-        "met" if result["met_lines_target"] else "NOT met"))
+        "met" if result["met_lines_target"] else "NOT met", result["ratio_to_write_floor"] or 0))
     print("  CPU seconds          %15.2f  (%s lines per CPU second)"
           % (cpu, "{:,}".format(result["lines_per_cpu_second"])))
     print("  peak memory          %15.1f MiB this process, %.1f MiB largest worker" % (

@@ -14,8 +14,10 @@ Simulate a population of AlmaLinux systems week by week (the shipped default
 scenario, changed by --scenario and --set), each deciding its countme flag with
 the project's countme model, and write what the mirror service would log:
 
-  DIR/logs/mirrorK/access-YYYY-MM-DD.log[.gz]   one file per service node and UTC
-                     day, lines in time order, in the AlmaLinux or Fedora format
+  DIR/logs/mirrorK/access-YYYY-MM-DD.log[.gz|.zst]   one file per service node
+                     and UTC day, lines in time order, in the AlmaLinux or Fedora
+                     format; --gzip (ISA-L level 1 unless --gzip-level) or
+                     --compress zstd compresses them
   DIR/truth.csv      what a correct pipeline must count, in mirrors-countme's
                      countme-totals CSV format, for every complete week: the
                      countme rows (sys_age 1-4) and the unique-address rows (-1)
@@ -38,6 +40,7 @@ examples:
   countme-sim generate --out out/
   countme-sim generate --out small/ --set population.size=10000 --set run.weeks=5 --format fedora
   countme-sim generate --out big/ --scenario mine.toml --seed 7 --gzip --jobs 8
+  countme-sim generate --out z/ --compress zstd --zstd-level 3
   for k in 1 2 3 4; do countme-sim generate --out big/ --shard $k/4 --quiet & done; wait"""
 
 
@@ -56,9 +59,7 @@ def register(subparsers):
     parser.add_argument("--servers", type=options.positive, metavar="N",
                         help="service nodes mirror1..mirrorN, each with its own logs "
                              "(default: the scenario's output.servers, 2 in the shipped one)")
-    parser.add_argument("--gzip", action="store_true", help="write the logs gzip-compressed (.log.gz)")
-    parser.add_argument("--gzip-level", type=options.gzip_level, default=6, metavar="L",
-                        help="gzip level, 1 (fast) to 9 (small) (default: %(default)s)")
+    options.add_compression_options(parser)
     parser.add_argument("--shard", type=options.shard, default=(1, 1), metavar="K/N",
                         help="write only the K-th of N disjoint parts of the logs (default: 1/1, all)")
     parser.add_argument("--jobs", type=options.jobs, default=None, metavar="N",
@@ -77,7 +78,7 @@ def run(args):
     simulation = engine.Run(
         scenario, args.out, fmt=args.format, servers=args.servers, seed=args.seed, shard=args.shard,
         jobs=args.jobs or options.default_jobs(),
-        compress_level=args.gzip_level if args.gzip else None,
+        compression=options.compression(args),
         progress=not args.quiet and sys.stderr.isatty(),
     )
     weekly, lines, files = engine.generate(simulation)

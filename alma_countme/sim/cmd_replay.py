@@ -29,9 +29,11 @@ A target that is not a loopback address is refused unless you pass
 --allow-remote-target: a replay is real load on a real service.
 
 --bench measures the highest sustained rate this machine reaches: it starts
-`countme-sim serve` on a free local port and replays at full speed for
---duration seconds (default 10), using the stream if given, else a synthetic
-one. For more load than one machine makes, use the Locust file
+`countme-sim serve` on a free local port, measures a reference on it (wrk -t1
+with the same connections when wrk is installed, else a minimal fixed
+raw-socket client) for --duration seconds (default 10), then replays at full
+speed as long, using the stream if given, else a synthetic one, and prints the
+replay's rate over the reference's. For more load than one machine makes, use the Locust file
 (--locustfile-path prints where it is).
 
 Exit status: 0 when every request got an answer that is not an error (or is
@@ -61,7 +63,10 @@ def register(subparsers):
     parser.add_argument("--speedup", type=_speedup, default=1.0, metavar="X|max",
                         help="stream time / wall time; max sends as fast as possible (default: 1, real time)")
     parser.add_argument("--connections", type=options.positive, default=64, metavar="N",
-                        help="keep-alive connections, each with one request in flight (default: %(default)s)")
+                        help="keep-alive connections (default: %(default)s)")
+    parser.add_argument("--pipeline", type=options.whole_number(1, 1000), default=1, metavar="N",
+                        help="requests in flight on each connection (HTTP/1.1 pipelining; the server must "
+                             "answer in order, as countme-sim serve does) (default: %(default)s)")
     parser.add_argument("--max-requests", type=options.positive, metavar="N", help="stop after N requests")
     parser.add_argument("--duration", type=_positive_float, metavar="SECONDS",
                         help="stop after this many wall-clock seconds")
@@ -74,7 +79,8 @@ def register(subparsers):
                         help="print the final report (JSON) on standard output")
     parser.add_argument("--quiet", action="store_true", help="no live status")
     parser.add_argument("--bench", action="store_true",
-                        help="measure the top sustained rate against a local `countme-sim serve`")
+                        help="measure the top sustained rate against a local `countme-sim serve`, and "
+                             "wrk's (or a fixed client's) on it in the same run")
     parser.add_argument("--bench-log", metavar="FILE", default=os.devnull,
                         help="with --bench: the server's access log (default: none, /dev/null)")
     parser.add_argument("--locustfile-path", action="store_true",
@@ -143,13 +149,16 @@ def _replay(args, target, requests, extra=None):
         replayer = replay.replay(
             target, requests, speedup=args.speedup, connections=args.connections,
             max_requests=args.max_requests, duration=args.duration, timeout=args.timeout,
-            sim_headers=args.sim_headers, progress=progress)
+            sim_headers=args.sim_headers, progress=progress, pipeline=args.pipeline)
     except KeyboardInterrupt:
         print("countme-sim replay: interrupted", file=sys.stderr)
         return 130
     report = replayer.report()
     if extra:
         report.update(extra)
+    reference = (extra or {}).get("bench", {}).get("reference_rate_per_second")
+    if reference:
+        report["bench"]["ratio_to_reference"] = round(report["rate_per_second"] / reference, 2)
     if args.report:
         _write_json(args.report, report)
     if args.json:
@@ -161,6 +170,10 @@ def _replay(args, target, requests, extra=None):
             "{:,}".format(report["errors"]), report["wall_seconds"],
             "{:,.0f}".format(report["rate_per_second"]),
             "; errors: %s" % report["errors_by_kind"] if report["errors"] else ""), file=sys.stderr)
+        if reference:
+            print("countme-sim replay --bench: replay / reference: %.2f (%s against %s requests/s)" % (
+                report["bench"]["ratio_to_reference"], "{:,.0f}".format(report["rate_per_second"]),
+                "{:,.0f}".format(reference)), file=sys.stderr)
     return 0 if report["errors"] == 0 else 1
 
 
@@ -191,9 +204,12 @@ def _bench(args):
     try:
         url = _wait_ready(server)
         target = replay.check_target(url)
-        status = _replay(args, target, requests, extra={"bench": {
-            "server": "countme-sim serve --sim-headers (one asyncio process)", "server_log": args.bench_log,
-            "cpus": os.cpu_count(), "client_processes": 1}})
+        reference = _reference(target, args)
+        bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
+                 "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
+                 "pipeline": args.pipeline}
+        bench.update(reference)
+        status = _replay(args, target, requests, extra={"bench": bench})
     finally:
         server.terminate()
         try:
@@ -204,6 +220,29 @@ def _bench(args):
     if server.returncode not in (0, -15):
         raise SimError("replay --bench: the server exited with status %s" % server.returncode)
     return status
+
+
+def _reference(target, args):
+    """The rate of wrk (or, without wrk, the minimal fixed client) on the same server with the
+    same connections, for as long as the replay will run, sending the synthetic stream's first
+    request again and again."""
+    from alma_countme.sim import fixedclient, replay
+
+    seconds = args.duration or 10.0
+    request = next(synthetic_stream())
+    headers = {"User-Agent": request.agent, "Accept": "*/*", "X-Forwarded-For": request.addr,
+               replay.SIM_TIME_HEADER: str(request.time), replay.SIM_STATUS_HEADER: str(request.status)}
+    if fixedclient.wrk_path():
+        name = "wrk -t1 -c%d (one request, again and again)" % args.connections
+        rate = fixedclient.wrk_rate(target.url + request.target, headers, args.connections, seconds)
+    else:
+        name = "fixed raw-socket client, one process (wrk is not installed)"
+        encoded = replay.encode_request(request, "%s:%d" % (target.host, target.port))
+        rate = fixedclient.fixed_rate(target.host, target.port, encoded, args.connections, seconds)
+    if not args.quiet:
+        print("countme-sim replay --bench: reference: %s: %s requests/s" % (name, "{:,.0f}".format(rate)),
+              file=sys.stderr, flush=True)
+    return {"reference": name, "reference_rate_per_second": round(rate, 1)}
 
 
 def _wait_ready(server, timeout=30.0):

@@ -1,11 +1,15 @@
 """Running a simulation: blocks of systems week by week, then the week's log files, then the truth.
 
-Week by week, two phases run on a pool of processes:
+Week by week, two kinds of task run on a pool of processes:
 
 1. every block of systems simulates the week (state kept in a temporary
    directory between weeks) and leaves its lines, sorted, in that directory;
 2. every log file of the week (one per UTC day and service node) that belongs
    to this shard gathers its lines from all blocks and is written.
+
+A week's files need all its blocks, but the next week's blocks need only their
+own state: the files of week w are written while the blocks of week w+1 are
+simulated, so the disk is kept busy while the processors simulate.
 
 Everything a file holds is fixed by the scenario and the seed, so shards
 (``--shard K/N`` takes every N-th file) and jobs only decide who writes what.
@@ -45,7 +49,7 @@ class Run:
     """One ``countme-sim generate``: its settings and the objects every task needs."""
 
     def __init__(self, scenario, out, fmt=None, servers=None, seed=None, shard=(1, 1), jobs=1,
-                 compress_level=None, progress=False):
+                 compression=None, progress=False):
         self.scenario = scenario
         if fmt is not None:
             scenario["output"]["format"] = fmt
@@ -60,20 +64,20 @@ class Run:
         self.out = out
         self.shard = shard
         self.jobs = max(1, jobs)
-        self.compress_level = compress_level
+        self.compression = compression  # a compression.Compression, or None for plain logs
         self.progress = progress
         self.catalog = cat.Catalog(scenario, self.format)
         self.params = population.Params(scenario, self.catalog)
         self.plan = population.Plan(scenario, self.seed)
         self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
-        self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # wall time of the two phases
+        self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # time spent in each kind of task, all jobs
 
     # ---- file names -------------------------------------------------------------------------------
 
     def log_path(self, week, day, server):
         start = self.plan.week_start(week) + day * population.DAY
         name = "access-%s.log%s" % (time.strftime("%Y-%m-%d", time.gmtime(start)),
-                                    ".gz" if self.compress_level is not None else "")
+                                    "" if self.compression is None else self.compression.suffix)
         return os.path.join(self.out, "logs", "mirror%d" % (server + 1), name)
 
     def mine(self, week, day, server):
@@ -87,6 +91,14 @@ class Run:
 
     def _state_file(self, block):
         return os.path.join(self.tmp, "state", "b%d.npz" % block)
+
+
+def _run_task(task):
+    """A pool task: ("simulate", week, block) or ("write", week, day, server, blocks).
+    Returns (task, result, seconds)."""
+    started = time.perf_counter()
+    result = _simulate_block(task[1:]) if task[0] == "simulate" else _write_file(task[1:])
+    return task, result, time.perf_counter() - started
 
 
 def _simulate_block(task):
@@ -157,7 +169,7 @@ def _write_file(task):
     chunks = logformat.render(lines, table, logformat.suffix_table(keys, run.catalog),
                               logformat.time_table(run.plan.week_start(week) + day_start), day_start,
                               logformat.line_end(run.catalog, server))
-    logformat.write_file(path, chunks, run.compress_level)
+    logformat.write_file(path, chunks, run.compression)
     return path, len(lines)
 
 
@@ -205,41 +217,43 @@ def generate(run):
     _make_dirs(run)
     _CONTEXT = run
     started = time.time()
-    weekly = []
-    written_lines = written_files = 0
+    weekly = [None] * run.weeks
+    by_block = {week: {} for week in range(run.weeks)}
+    written = {"lines": 0, "files": 0}
     total = sum(run.plan.blocks_by(w) for w in range(run.weeks)) + sum(
         1 for w in range(run.weeks) for d in range(7) for s in range(run.servers) if run.mine(w, d, s))
     bar = _progress_bar(run, total)
     try:
         with _pool(run.jobs) as pool:
-            for week in range(run.weeks):
-                blocks = run.plan.blocks_by(week)
-                os.makedirs(os.path.join(run.tmp, "w%d" % week), exist_ok=True)
-                stats = WeekStats(run.catalog)
-                by_block = {}
-                phase = time.time()
+            # Step k writes the files of week k-1 (first in the queue: the disk starts at once)
+            # and simulates week k; every task of a step depends only on earlier steps.
+            for step in range(run.weeks + 1):
+                tasks = []
+                if step > 0:
+                    week = step - 1
+                    tasks += [("write", week, d, s, run.plan.blocks_by(week)) for d in range(7)
+                              for s in range(run.servers) if run.mine(week, d, s)]
+                if step < run.weeks:
+                    os.makedirs(os.path.join(run.tmp, "w%d" % step), exist_ok=True)
+                    tasks += [("simulate", step, b) for b in range(run.plan.blocks_by(step))]
                 if bar is not None:
-                    bar.set_description("week %d/%d: simulating blocks of systems" % (week + 1, run.weeks))
-                for number, block_stats in _map(pool, _simulate_block, [(week, b) for b in range(blocks)]):
-                    by_block[number] = block_stats
+                    bar.set_description(_step_description(step, run.weeks))
+                for task, result, seconds in _map(pool, _run_task, tasks):
+                    run.phase_seconds[task[0]] += seconds
+                    if task[0] == "simulate":
+                        by_block[task[1]][result[0]] = result[1]
+                    else:
+                        written["lines"] += result[1]
+                        written["files"] += 1
                     if bar is not None:
                         bar.update()
-                for number in sorted(by_block):
-                    stats.add(by_block[number])
-                weekly.append(stats)
-                run.phase_seconds["simulate"] += time.time() - phase
-                phase = time.time()
-                files = [(week, d, s, blocks) for d in range(7) for s in range(run.servers)
-                         if run.mine(week, d, s)]
-                if bar is not None:
-                    bar.set_description("week %d/%d: writing log files" % (week + 1, run.weeks))
-                for _, count in _map(pool, _write_file, files):
-                    written_lines += count
-                    written_files += 1
-                    if bar is not None:
-                        bar.update()
-                run.phase_seconds["write"] += time.time() - phase
-                shutil.rmtree(os.path.join(run.tmp, "w%d" % week), ignore_errors=True)
+                if step < run.weeks:
+                    stats = WeekStats(run.catalog)
+                    for number in sorted(by_block[step]):
+                        stats.add(by_block[step].pop(number))
+                    weekly[step] = stats
+                if step > 0:
+                    shutil.rmtree(os.path.join(run.tmp, "w%d" % (step - 1)), ignore_errors=True)
         if run.shard[0] == 1:
             _write_results(run, weekly)
     finally:
@@ -248,7 +262,15 @@ def generate(run):
         shutil.rmtree(run.tmp, ignore_errors=True)
         _CONTEXT = None
     run.seconds = time.time() - started
-    return weekly, written_lines, written_files
+    return weekly, written["lines"], written["files"]
+
+
+def _step_description(step, weeks):
+    if step == 0:
+        return "week 1/%d: simulating blocks of systems" % weeks
+    if step == weeks:
+        return "week %d/%d: writing log files" % (weeks, weeks)
+    return "week %d/%d: writing log files, week %d: simulating blocks of systems" % (step, weeks, step + 1)
 
 
 def _write_text(path, text):

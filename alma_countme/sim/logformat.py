@@ -9,7 +9,6 @@ lines is gathered into a 2-D byte array row by row, and the zero bytes are
 removed in one pass (``bytes.replace``), which leaves the lines back to back.
 """
 
-import gzip
 import os
 import time
 
@@ -71,15 +70,23 @@ def suffix_table(keys, catalog):
     """Rows of suffix text for suffix keys (zero bytes as padding)."""
     if not len(keys):
         return np.zeros((0, 1), np.uint8)
-    return _padded([suffix_text(key, catalog) for key in keys])
+    # Every file asks again for the few thousand suffixes of the scenario: keep their bytes.
+    cache = catalog.__dict__.setdefault("_suffix_bytes", {})
+    texts = []
+    for key in keys.tolist():
+        data = cache.get(key)
+        if data is None:
+            data = cache[key] = suffix_text(key, catalog).encode("utf-8")
+        texts.append(data)
+    return _padded(texts)
 
 
 def _padded(texts):
-    width = max(len(t) for t in texts)
-    table = np.zeros((len(texts), width), np.uint8)
-    for index, text in enumerate(texts):
-        data = text.encode("utf-8")
-        table[index, :len(data)] = np.frombuffer(data, np.uint8)
+    """A 2-D byte table, one row per bytes object of ``texts``, padded with zero bytes."""
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    table = np.zeros((len(texts), int(lengths.max())), np.uint8)
+    # Row-major order of the cells before each row's length is the order of the joined bytes.
+    table[np.arange(table.shape[1]) < lengths[:, None]] = np.frombuffer(b"".join(texts), np.uint8)
     return table
 
 
@@ -120,20 +127,21 @@ def render(lines, addresses, suffixes, times, day_start, end):
         yield data.translate(None, b"\0")
 
 
-def write_file(path, chunks, compress_level=None):
-    """Write ``chunks`` to ``path`` (gzip when ``compress_level`` is set, with no name or time in
-    its header, so that equal input gives equal bytes); SimError naming the file on failure."""
+def write_file(path, chunks, compression=None):
+    """Write ``chunks`` to ``path``, compressed by ``compression`` (a
+    :class:`~alma_countme.sim.compression.Compression`) unless it is None; SimError naming the
+    file on failure."""
     output = None
     try:
         output = OutputFile(path)
-        if compress_level is None:
+        if compression is None:
             for chunk in chunks:
                 output.write(chunk)
         else:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=output, compresslevel=compress_level,
-                               mtime=0) as packed:
-                for chunk in chunks:
-                    packed.write(chunk)
+            packed = compression.writer(output)
+            for chunk in chunks:
+                packed.write(chunk)
+            packed.close()
         output.close()
     except OSError as error:
         if output is not None:

@@ -1,4 +1,4 @@
-"""Reading access logs back: one record per line, from either format, plain or gzip.
+"""Reading access logs back: one record per line, from either format, plain, gzip or zstd.
 
 Independent of the code that writes the logs (a regular expression over the
 text), so that tests, replay and verify read what is really in the files.
@@ -17,10 +17,10 @@ file and line), or are skipped when ``errors="skip"``.
 
 import calendar
 import collections
-import gzip
-import io
 import re
 from urllib.parse import parse_qsl
+
+from alma_countme.sim import compression
 
 Record = collections.namedtuple(
     "Record", "time client_addr method path query status bytes user_agent remote_addr"
@@ -78,9 +78,7 @@ def parse_line(line):
 
 
 def _open(path):
-    if str(path).endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+    return compression.open_text(path)
 
 
 class SkippedLines:
@@ -102,7 +100,7 @@ class SkippedLines:
 
 
 def read_log(path, errors="raise", skipped=None):
-    """Records of the log file at ``path`` (``.gz`` is decompressed), in file order.
+    """Records of the log file at ``path`` (``.gz`` and ``.zst`` are decompressed), in file order.
 
     ``errors="skip"`` passes over lines in neither format instead of raising
     LogFormatError, and counts them in ``skipped`` (a SkippedLines) when given.
@@ -125,6 +123,30 @@ def read_log(path, errors="raise", skipped=None):
             yield record
     if skipped is not None:
         skipped.file_done(path, records, lines)
+
+
+def read_requests(path):
+    """``(time, client_addr, method, target, user_agent, status)`` of each line of the log file at
+    ``path``, the request target as logged: what a replay sends, with no more parsing than that.
+    Lines in neither format raise LogFormatError."""
+    match_line = _LINE.match
+    last_text, last_time = None, None
+    with _open(path) as handle:
+        for number, line in enumerate(handle, 1):
+            match = match_line(line)
+            if match is None:
+                if not line.strip():
+                    continue
+                raise LogFormatError("%s line %d: not an access-log line: %r" % (path, number, line[:200]))
+            client, text, method, target, status, agent = match.group(
+                "client", "time", "method", "target", "status", "agent")
+            if text != last_text:  # lines come in time order: most share the time of the one before
+                try:
+                    last_time = parse_time(text)
+                except ValueError as error:
+                    raise LogFormatError("%s line %d: %s" % (path, number, error)) from None
+                last_text = text
+            yield last_time, client, method, target, agent, int(status)
 
 
 def read_logs(paths, errors="raise"):

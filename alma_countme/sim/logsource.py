@@ -1,7 +1,7 @@
 """Finding access logs and reading them as records or as a request stream to replay.
 
 Paths may be the directory ``countme-sim generate --out`` wrote (its ``logs/``
-is used), any directory (searched for ``*.log`` and ``*.log.gz``), or log
+is used), any directory (searched for ``*.log``, ``*.log.gz`` and ``*.log.zst``), or log
 files. Lines are read by :mod:`alma_countme.sim.logparse`; this module only
 orders them: files of one directory are taken in name order (generate names
 them by day, each in time order) and directories are merged by time.
@@ -16,7 +16,7 @@ from alma_countme.sim import logparse
 from alma_countme.sim.errors import SimError
 from alma_countme.sim.replay import ReplayRequest
 
-LOG_SUFFIXES = (".log", ".log.gz")
+LOG_SUFFIXES = (".log", ".log.gz", ".log.zst")
 
 
 def log_files(paths):
@@ -35,7 +35,7 @@ def log_files(paths):
         else:
             raise SimError("%s: no such file or directory" % path)
     if not groups:
-        raise SimError("no access logs (*.log, *.log.gz) under %s" % ", ".join(paths))
+        raise SimError("no access logs (*.log, *.log.gz, *.log.zst) under %s" % ", ".join(paths))
     return groups
 
 
@@ -61,16 +61,31 @@ def _read(path, skip_unknown=False, skipped=None):
         raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
 
 
+def _requests(path):
+    try:
+        for fields in logparse.read_requests(path):
+            yield ReplayRequest(*fields)
+    except logparse.LogFormatError as error:
+        raise SimError(str(error)) from None
+    except OSError as error:
+        raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
+
+
 def _time_ordered(files):
-    return itertools.chain.from_iterable(_read(path) for path in files)
+    return itertools.chain.from_iterable(_requests(path) for path in files)
 
 
 def replay_requests(paths):
-    """The requests of the logs under ``paths`` as one stream in time order (ReplayRequest)."""
+    """The requests of the logs under ``paths`` as one stream in time order (ReplayRequest), each
+    with its request target exactly as logged."""
     streams = [_time_ordered(files) for files in log_files(paths).values()]
-    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda record: record.time)
-    for record in merged:
-        yield as_request(record)
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=_time_of)
+
+
+def _time_of(request):
+    return request.time
 
 
 def as_request(record):

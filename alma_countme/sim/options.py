@@ -15,6 +15,27 @@ def add_scenario_options(parser):
                              "applied after --scenario; the value is TOML, else a string)")
 
 
+def add_compression_options(parser):
+    parser.add_argument("--compress", choices=("gzip", "zstd"), metavar="KIND",
+                        help="compress the logs: gzip (.log.gz) or zstd (.log.zst) (default: plain .log)")
+    parser.add_argument("--gzip", dest="compress", action="store_const", const="gzip",
+                        help="the same as --compress gzip")
+    parser.add_argument("--gzip-level", type=gzip_level, default=1, metavar="L",
+                        help="gzip level: 1 to 3 are ISA-L's fast levels, 4 to 9 zlib's slower, smaller "
+                             "ones (default: %(default)s)")
+    parser.add_argument("--zstd-level", type=zstd_level, default=1, metavar="L",
+                        help="zstd level, 1 (fast) to 19 (small) (default: %(default)s)")
+
+
+def compression(args):
+    """The Compression the options of :func:`add_compression_options` ask for, or None (plain)."""
+    from alma_countme.sim.compression import Compression
+
+    if args.compress is None:
+        return None
+    return Compression(args.compress, args.gzip_level if args.compress == "gzip" else args.zstd_level)
+
+
 def load_scenario(args):
     from alma_countme.sim import scenario
     return scenario.load(args.scenario, args.assignments)
@@ -49,6 +70,7 @@ jobs = whole_number(1, 1024, "processes")
 positive = whole_number(1)
 seed = whole_number(0, 2 ** 63 - 1)
 gzip_level = whole_number(1, 9, "(1 fast, 9 small)")
+zstd_level = whole_number(1, 19, "(1 fast, 19 small)")
 pixels = whole_number(50, 10000, "pixels")
 port = whole_number(0, 65535)
 

@@ -15,6 +15,7 @@ import fcntl
 import mmap
 import os
 import threading
+import time
 
 _DIRECT = getattr(os, "O_DIRECT", 0)
 ALIGNMENT = 4096
@@ -127,3 +128,23 @@ class OutputFile:
             # A slice may still be held by an exception's traceback: the block goes with it.
             with contextlib.suppress(BufferError):
                 block.close()
+
+
+def write_floor(path, size):
+    """Seconds this machine takes to write ``size`` bytes to a new file ``path`` as fast as it can:
+    one thread, one os.write of BLOCK_BYTES after the other, opened as OutputFile opens (O_DIRECT
+    where the filesystem takes it, no fsync, as the log files). The file is removed afterwards."""
+    output = OutputFile(path)
+    try:
+        block = output.views[0]
+        block[:] = b"x" * BLOCK_BYTES  # bytes that a filesystem cannot skip or compress away
+        started = time.perf_counter()
+        for _ in range(size // BLOCK_BYTES):
+            output._write(block)
+        output.fill = size % BLOCK_BYTES
+        output.close()
+        return time.perf_counter() - started
+    finally:
+        output.abandon()
+        with contextlib.suppress(OSError):
+            os.unlink(path)

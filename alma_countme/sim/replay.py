@@ -105,13 +105,19 @@ class LatencyHistogram:
         self.sum = 0.0
         self.max = 0.0
 
-    def add(self, seconds):
-        index = 0 if seconds <= self.FLOOR else int(math.log(seconds / self.FLOOR, self.RATIO)) + 1
+    def add(self, seconds, index=None):
+        """Count one latency; ``index`` is its bucket when the caller knows it (:meth:`bucket`)."""
+        if index is None:
+            index = self.bucket(seconds)
         self.counts[index] += 1
         self.total += 1
         self.sum += seconds
         if seconds > self.max:
             self.max = seconds
+
+    @classmethod
+    def bucket(cls, seconds):
+        return 0 if seconds <= cls.FLOOR else int(math.log(seconds / cls.FLOOR, cls.RATIO)) + 1
 
     def merge(self, other):
         self.counts.update(other.counts)
@@ -162,72 +168,126 @@ class Stats:
 
 
 class _Connection(asyncio.Protocol):
-    """One keep-alive connection with at most one request in flight."""
+    """One keep-alive connection that takes its next requests from the replayer itself.
 
-    def __init__(self):
+    Every callback does all the work there is: the answers that arrived are
+    parsed (status line and Content-Length only) and counted, and the requests
+    that are due go out in one write. Up to ``depth`` requests are in flight
+    (pipelined; HTTP/1.1 answers come back in order), one by default.
+    """
+
+    def __init__(self, replayer):
+        self.replayer = replayer
         self.transport = None
         self.buffer = b""
-        self.waiter = None
-        self.closed = asyncio.get_running_loop().create_future()
-        self.head_end = -1
-        self.status = 0
-        self.length = 0
-        self.timer = None
-        self.head = False
+        self.in_flight = collections.deque()  # (request, sent_at), oldest first
+        self.waiting = None  # a request taken from the stream and not yet due, with its due time
+        self.wake = None  # the timer that sends ``waiting``
+        self.done = False
 
     def connection_made(self, transport):
         self.transport = transport
+        self.fill()
 
-    def send(self, data, timeout, head=False):
-        """Write one request; the returned future gives ``(status, error)``."""
-        loop = asyncio.get_running_loop()
-        self.waiter = loop.create_future()
-        self.head_end = -1
-        self.head = head
-        # A timer, not asyncio.wait_for: that costs a task per request.
-        self.timer = loop.call_later(timeout, self._finish, None, "timeout")
-        self.transport.write(data)
-        return self.waiter
+    def fill(self):
+        """Send what is due, up to the pipelining depth; close when the stream is done."""
+        self.wake = None
+        replayer = self.replayer
+        if self.transport is None:
+            return
+        in_flight = self.in_flight
+        room = replayer.depth - len(in_flight)
+        parts = []
+        now = time.monotonic()
+        while room > 0:
+            item, self.waiting = self.waiting or replayer._next(), None
+            if item is None:
+                break
+            request, due = item
+            if due > now:
+                if replayer.duration is not None and due - replayer.start >= replayer.duration:
+                    replayer.stats.sent -= 1  # not sent after all: it is due after the end of the run
+                    replayer.stopped_by = replayer.stopped_by or STOP_DURATION
+                    break
+                self.waiting = item
+                self.wake = asyncio.get_running_loop().call_later(due - now, self.fill)
+                break
+            if replayer.speedup:
+                replayer.stats.lag.add(max(0.0, now - due))
+            parts.append(replayer.encode(request))
+            in_flight.append((request, now))
+            room -= 1
+        if parts:
+            self.transport.write(parts[0] if len(parts) == 1 else b"".join(parts))
+        elif not in_flight and self.waiting is None:
+            self.close()
 
     def data_received(self, data):
-        self.buffer += data
-        if self.waiter is None:
-            return
-        if self.head_end < 0:
-            end = self.buffer.find(b"\r\n\r\n")
+        buffer = self.buffer + data if self.buffer else data
+        position = 0
+        finished = 0
+        stats = self.replayer.stats
+        while self.in_flight:
+            end = buffer.find(b"\r\n\r\n", position)
             if end < 0:
-                return
-            self.head_end = end + 4
-            head = self.buffer[:end]
+                break
+            request = self.in_flight[0][0]
             try:
-                self.status = int(head[9:12])
+                status = int(buffer[position + 9:position + 12])
                 # No body after HEAD, 204 and 304 whatever Content-Length says (RFC 9112 6.3).
-                self.length = 0 if self.head or self.status in (204, 304) else _content_length(head)
+                length = 0 if request.method == "HEAD" or status in (204, 304) else _content_length(
+                    buffer[position:end])
             except ValueError:
-                self._finish(error="bad response")
+                self.fail("bad response")
                 return
-        if len(self.buffer) >= self.head_end + self.length:
-            self.buffer = self.buffer[self.head_end + self.length:]
-            self._finish(status=self.status)
+            if len(buffer) < end + 4 + length:
+                break
+            position = end + 4 + length
+            request, sent_at = self.in_flight.popleft()
+            self.replayer.answered(request, status, time.monotonic() - sent_at)
+            finished += 1
+        self.buffer = buffer[position:]
+        if finished:
+            stats.window_completed += finished
+            self.fill()
 
-    def _finish(self, status=None, error=None):
-        waiter, self.waiter = self.waiter, None
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        self.head = False
-        if waiter is not None and not waiter.done():
-            waiter.set_result((status, error))
+    def fail(self, error):
+        """Count every request in flight as failed with ``error`` and drop the connection."""
+        stats = self.replayer.stats
+        while self.in_flight:
+            self.in_flight.popleft()
+            stats.completed += 1
+            stats.errors[error] += 1
+        if self.transport is not None:
+            transport, self.transport = self.transport, None
+            transport.close()
+        self.replayer.reconnect(self)
+
+    def expire(self, now, timeout):
+        if self.in_flight and now - self.in_flight[0][1] > timeout:
+            self.fail("timeout")
+
+    def close(self):
+        if self.wake is not None:
+            self.wake.cancel()
+            self.wake = None
+        if self.transport is not None:
+            transport, self.transport = self.transport, None
+            transport.close()
+        if not self.done:
+            self.done = True
+            self.replayer.finished(self)
 
     def connection_lost(self, exc):
-        self.transport = None
-        self._finish(error="connection closed")
-        if not self.closed.done():
-            self.closed.set_result(None)
+        if self.transport is not None:
+            self.transport = None
+            self.fail("connection closed")
 
 
 def _content_length(head):
-    index = head.lower().find(b"\r\ncontent-length:")
+    index = head.find(b"\r\nContent-Length:")  # as most servers spell it; any case is allowed
+    if index < 0:
+        index = head.lower().find(b"\r\ncontent-length:")
     if index < 0:
         raise ValueError("no Content-Length")  # this client relies on it for keep-alive
     end = head.find(b"\r\n", index + 2)
@@ -238,11 +298,12 @@ class Replayer:
     """Replays ``requests`` (an iterable of ReplayRequest in time order) against ``target``."""
 
     def __init__(self, target, requests, speedup=None, connections=64, max_requests=None, duration=None,
-                 timeout=10.0, sim_headers=True, progress=None):
+                 timeout=10.0, sim_headers=True, progress=None, pipeline=1):
         self.target = target
         self.requests = iter(requests)
         self.speedup = speedup
         self.connections = connections
+        self.depth = pipeline
         self.max_requests = max_requests
         self.duration = duration
         self.timeout = timeout
@@ -257,6 +318,11 @@ class Replayer:
         self.last_time = None
         self.start = None
         self.elapsed = 0.0
+        self.open = set()
+        self.all_done = None
+
+    def encode(self, request):
+        return encode_request(request, self.host_header, self.sim_headers)
 
     def _next(self):
         """The next request and when it is due (monotonic seconds), or None when done."""
@@ -279,64 +345,66 @@ class Replayer:
         due = self.start if not self.speedup else self.start + (request.time - self.first_time) / self.speedup
         return request, due
 
-    async def _worker(self):
-        loop = asyncio.get_running_loop()
+    def answered(self, request, status, took):
         stats = self.stats
-        connection = None
-        while True:
-            item = self._next()
-            if item is None:
-                break
-            request, due = item
-            now = time.monotonic()
-            if due > now:
-                if self.duration is not None and due - self.start >= self.duration:
-                    stats.sent -= 1  # not sent after all: it is due after the end of the run
-                    self.stopped_by = self.stopped_by or STOP_DURATION
-                    break
-                await asyncio.sleep(due - now)
-            if connection is None or connection.transport is None:
-                try:
-                    _, connection = await asyncio.wait_for(
-                        loop.create_connection(_Connection, self.target.host, self.target.port),
-                        self.timeout)
-                except (OSError, asyncio.TimeoutError) as error:
-                    stats.errors["connect: %s" % _error_name(error)] += 1
-                    connection = None
-                    await asyncio.sleep(0.05)
-                    continue
-            sent_at = time.monotonic()
-            if self.speedup:
-                stats.lag.add(max(0.0, sent_at - due))
-            status, error = await connection.send(encode_request(request, self.host_header, self.sim_headers),
-                                                  self.timeout, head=request.method == "HEAD")
-            took = time.monotonic() - sent_at
-            stats.completed += 1
-            if error:
-                stats.errors[error] += 1
-                if connection.transport is not None:
-                    connection.transport.close()
-                connection = None
-                continue
-            stats.status[status] += 1
-            stats.latency.add(took)
-            stats.window.add(took)
-            stats.window_completed += 1
-            if status < 400:
-                stats.ok += 1
-            elif self.sim_headers and status == request.status:
-                stats.ok += 1
-                stats.as_simulated += 1
-            else:
-                stats.errors["http %d" % status] += 1
-        if connection is not None and connection.transport is not None:
-            connection.transport.close()
+        stats.completed += 1
+        stats.status[status] += 1
+        bucket = LatencyHistogram.bucket(took)
+        stats.latency.add(took, bucket)
+        stats.window.add(took, bucket)
+        if status < 400:
+            stats.ok += 1
+        elif self.sim_headers and status == request.status:
+            stats.ok += 1
+            stats.as_simulated += 1
+        else:
+            stats.errors["http %d" % status] += 1
+
+    def finished(self, connection):
+        self.open.discard(connection)
+        if not self.open and not self.all_done.done():
+            self.all_done.set_result(None)
+
+    def reconnect(self, connection):
+        """A connection failed: carry on with a new one unless the run is over."""
+        self.open.discard(connection)
+        connection.done = True
+        if self.stopped_by and connection.waiting is None:
+            if not self.open and not self.all_done.done():
+                self.all_done.set_result(None)
+            return
+        replacement = _Connection(self)
+        replacement.waiting, connection.waiting = connection.waiting, None
+        if connection.wake is not None:
+            connection.wake.cancel()
+        self.open.add(replacement)
+        asyncio.ensure_future(self._connect(replacement))
+
+    async def _connect(self, connection, pause=0.0):
+        if pause:
+            await asyncio.sleep(pause)
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(loop.create_connection(lambda: connection, self.target.host,
+                                                          self.target.port), self.timeout)
+        except (OSError, asyncio.TimeoutError) as error:
+            # The request it was to carry is lost with it, as its client's would be.
+            item, connection.waiting = connection.waiting or self._next(), None
+            if item is not None:
+                self.stats.errors["connect: %s" % _error_name(error)] += 1
+                self.stats.completed += 1
+            if self.stopped_by:
+                self.finished(connection)
+                return
+            asyncio.ensure_future(self._connect(connection, 0.05))
 
     async def _ticker(self):
         last = time.monotonic()
         while True:
             await asyncio.sleep(1.0)
             now = time.monotonic()
+            for connection in list(self.open):
+                connection.expire(now, self.timeout)
             rate = self.stats.window_completed / (now - last) if now > last else 0.0
             self.stats.peak_rate = max(self.stats.peak_rate, rate)
             if self.progress:
@@ -347,17 +415,21 @@ class Replayer:
 
     async def run(self):
         self.start = time.monotonic()
+        self.all_done = asyncio.get_running_loop().create_future()
         ticker = asyncio.ensure_future(self._ticker())
-        workers = [asyncio.ensure_future(self._worker()) for _ in range(self.connections)]
+        connections = [_Connection(self) for _ in range(self.connections)]
+        self.open.update(connections)
+        for connection in connections:
+            asyncio.ensure_future(self._connect(connection))
         try:
-            await asyncio.gather(*workers)
+            await self.all_done
         except asyncio.CancelledError:
             self.stopped_by = STOP_INTERRUPT
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
         finally:
             ticker.cancel()
+            for connection in list(self.open):
+                if connection.transport is not None:
+                    connection.transport.close()
             self.elapsed = time.monotonic() - self.start
         if self.progress:
             self.progress(self, self.stats.completed / self.elapsed if self.elapsed else 0.0, True)
@@ -429,6 +501,20 @@ def progress_printer(stream=None, interval_lines=10):
 
 
 def replay(target, requests, **options):
-    """Run a replay to the end and return the Replayer (``.report()`` has the figures)."""
+    """Run a replay to the end and return the Replayer (``.report()`` has the figures).
+
+    The event loop is uvloop's where it is installed (its loop and transports are C, which
+    leaves the per-request Python work to this module), else asyncio's own."""
     replayer = Replayer(target, requests, **options)
-    return asyncio.run(replayer.run())
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(replayer.run())
+    if hasattr(asyncio, "Runner"):  # Python 3.11: Ctrl-C cancels the run, which then reports
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(replayer.run())
+    loop = uvloop.new_event_loop()
+    try:
+        return loop.run_until_complete(replayer.run())
+    finally:
+        loop.close()

@@ -2,12 +2,13 @@
 
 import collections
 import json
+import shutil
 import socket
 
 import pytest
 from simcli import countme_sim
 
-from alma_countme.sim import logparse
+from alma_countme.sim import fixedclient, logparse
 from alma_countme.sim.errors import SimError
 from alma_countme.sim.logsource import as_request, replay_requests
 from alma_countme.sim.replay import check_target
@@ -46,11 +47,12 @@ def test_loopback_rule():
         check_target("https://127.0.0.1:8443")
 
 
-def test_every_request_delivered_as_sent(small_stream, serve, tmp_path):
+@pytest.mark.parametrize("pipeline", [1, 8])
+def test_every_request_delivered_as_sent(small_stream, serve, tmp_path, pipeline):
     server = serve("--format", "fedora", "--sim-headers")
     report_path = tmp_path / "report.json"
     result = countme_sim("replay", small_stream.dir, "--target", server.url, "--speedup", "max",
-                         "--connections", 16, "--report", report_path, check=0)
+                         "--connections", 16, "--pipeline", pipeline, "--report", report_path, check=0)
     assert server.stop() == 0
     report = json.loads(report_path.read_text())
     stream = collections.Counter(tuple(request) for request in replay_requests([small_stream.dir]))
@@ -126,3 +128,19 @@ def test_bench_reports_a_rate():
     report = json.loads(result.stdout)
     assert report["stopped_by"] == "duration" and report["errors"] == 0
     assert report["rate_per_second"] > 500 and report["bench"]["server_log"]
+    # The reference (wrk, or the fixed client without it) ran against the same server in the same run.
+    bench = report["bench"]
+    assert bench["reference"].startswith("wrk" if shutil.which("wrk") else "fixed raw-socket client")
+    assert bench["reference_rate_per_second"] > 500
+    ratio = round(report["rate_per_second"] / bench["reference_rate_per_second"], 2)
+    assert bench["ratio_to_reference"] == ratio
+
+
+def test_the_fixed_reference_client_counts_answers(serve):
+    server = serve()
+    target = check_target(server.url)
+    request = b"GET /mirrorlist/9/baseos HTTP/1.1\r\nHost: x\r\nUser-Agent: libdnf\r\n\r\n"
+    rate = fixedclient.fixed_rate(target.host, target.port, request, 4, 1.0)
+    assert rate > 100
+    assert server.stop() == 0
+    assert sum(1 for _ in logparse.read_log(server.log_path)) >= rate * 0.9

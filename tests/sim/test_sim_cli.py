@@ -27,6 +27,7 @@ def test_top_level_help_lists_every_command():
 
 @pytest.mark.parametrize("command, words", [
     ("generate", ["--out", "--scenario", "--set", "--seed", "--format", "--servers", "--gzip", "--gzip-level",
+                  "--compress", "--zstd-level", "ISA-L",
                   "--shard", "--jobs", "--quiet", "--json", "truth.csv", "summary.json", "scenario.toml"]),
     ("scenario", ["--scenario", "--set", "--json", "--keys"]),
     ("summary", ["--json", "summary.json"]),
@@ -136,9 +137,14 @@ def test_bench_prints_its_measurements(countme_sim):
     per_core = result["lines"] / result["seconds"] / 2
     assert result["lines_per_second_per_core"] == pytest.approx(per_core, rel=0.01)
     assert result["peak_rss_mib"] > 10 and result["cpu_seconds"] > 0 and "met_1m_week_target" not in result
+    # The write floor: the same bytes written in the same run, and the run's time over it.
+    assert result["write_floor_seconds"] > 0 and result["compression"] is None
+    assert result["ratio_to_write_floor"] == pytest.approx(result["seconds"] / result["write_floor_seconds"],
+                                                           abs=0.01)
     status, text, _ = countme_sim("bench", "--systems", "3000", "--jobs", "1")
     assert status == 0
-    for label in ("lines/second/core", "total time", "peak memory", "CPU seconds"):
+    for label in ("lines/second/core", "total time", "peak memory", "CPU seconds", "write floor",
+                  "run / write floor"):
         assert label in text
 
 

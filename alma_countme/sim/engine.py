@@ -45,8 +45,9 @@ class Run:
     """One ``countme-sim generate``: its settings and the objects every task needs."""
 
     def __init__(self, scenario, out, fmt=None, servers=None, seed=None, shard=(1, 1), jobs=1,
-                 compress_level=None, progress=False):
+                 compress_level=None, progress=False, logs=True):
         self.scenario = scenario
+        self.logs = logs  # False: only the truth and the summaries (e.g. for `countme-sim rollout`)
         if fmt is not None:
             scenario["output"]["format"] = fmt
         if servers is not None:
@@ -78,6 +79,8 @@ class Run:
 
     def mine(self, week, day, server):
         """Whether this shard writes the file of (week, day, server)."""
+        if not self.logs:
+            return False
         index = (week * 7 + day) * self.servers + server
         return index % self.shard[1] == self.shard[0] - 1
 

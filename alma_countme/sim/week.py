@@ -329,6 +329,8 @@ class WeekSimulation:
         b = self.block
         behaviour = b.behaviour[local]
         counts = (behaviour == cat.LEGACY) | (behaviour == cat.MACHINE_ID) | (behaviour == cat.PLUGIN)
+        # Before its repo files carry countme=1, libdnf neither sends the flag nor touches the cookie.
+        counts &= times >= self.params.countme_since[self.major[local]]
         result = np.zeros(len(local), np.int8)
         if not counts.any():
             return result
@@ -394,6 +396,7 @@ class WeekSimulation:
         # A container has no machine-id and no plugin state: libdnf's legacy rule on default cookies.
         behaviour = b.behaviour[local]
         counts = (behaviour != cat.OPTED_OUT) & (behaviour != cat.COUNTME_REMOVED)
+        counts &= times >= self.params.countme_since[self.major[local]]
         zeros = np.zeros(len(local), np.int64)
         draws = vstep.draw_budgets(self.countme_rng, len(local))
         default = vstep.model.DEFAULT_COOKIE

@@ -129,3 +129,28 @@ def address_table(keys):
 def address_text(key):
     """One key as text (for tests and messages)."""
     return address_table(np.array([key], np.uint64)).tobytes().replace(b"\0", b"").decode("ascii")
+
+
+def ipv4_table(values):
+    """Dotted-quad text of 32-bit integers as rows of :data:`ADDRESS_WIDTH` bytes (zero bytes: padding)."""
+    values = np.asarray(values, np.int64)
+    table = np.zeros((len(values), ADDRESS_WIDTH), np.uint8)
+    for index, shift in enumerate((24, 16, 8, 0)):
+        table[:, 4 * index:4 * index + 3] = _OCTETS[(values >> shift) & 255]
+        if index < 3:
+            table[:, 4 * index + 3] = _DOT
+    return table
+
+
+def ipv6_table(high, low):
+    """Text of IPv6 addresses (two uint64 halves) as eight uncompressed hextets in rows of
+    :data:`ADDRESS_WIDTH` bytes (zero bytes: padding)."""
+    high, low = np.asarray(high, np.uint64), np.asarray(low, np.uint64)
+    table = np.zeros((len(high), ADDRESS_WIDTH), np.uint8)
+    for index in range(8):
+        half = high if index < 4 else low
+        shift = np.uint64(16 * (3 - index % 4))
+        table[:, 5 * index:5 * index + 4] = _hextets((half >> shift) & np.uint64(0xFFFF))
+        if index < 7:
+            table[:, 5 * index + 4] = _COLON
+    return table

@@ -181,6 +181,7 @@ class Params:
         self.noise_rate = noise["lines_per_1000_systems"] / 1000.0
         self.noise_shares = np.array([noise["mix"].get(k, 0.0) for k in cat.NOISE_KINDS])
         self.metalink_share = scenario["output"]["fedora_metalink_share"]
+        self.countries = None  # the run's countries.Countries, when countries.database names one
 
 
 MANUAL_SLOTS = 4  # possible dnf runs per system and (local) day
@@ -233,6 +234,9 @@ class Block:
         own_dynamic = u() < p.dynamic_ip[k]
         group_dynamic = rand.uniform(self.seed, rand.NETWORK, self.number, self.group) < p.dynamic_ip[k]
         self.dynamic = np.where(nat, group_dynamic, own_dynamic)
+        # A system's country is its address group's (one for all behind a NAT).
+        self.country = (p.countries.of_groups(self.number, self.group)[0] if p.countries is not None
+                        else np.full(n, -1, np.int16))
         # A dynamic address changes every lease period, at a phase of its own (shared behind a NAT).
         self.lease_period = np.maximum((p.lease_days[k] * DAY).astype(np.int64), 1)
         self.lease_phase = (rand.uniform(self.seed, rand.ADDRESS, self.number, self.group)

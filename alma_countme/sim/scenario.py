@@ -285,6 +285,23 @@ def schedule_at(schedule, week):
     return share
 
 
+class Database(Spec):
+    """Where countries come from: none, Debian's geoip-database, or a MaxMind DB file."""
+
+    def allowed(self):
+        return ('"none" (no countries), "geoip-database" (Debian\'s /usr/share/GeoIP/GeoIP.dat and '
+                'GeoIPv6.dat) or the path of a MaxMind DB country database (.mmdb)')
+
+    def check(self, value, key):
+        if not isinstance(value, str) or not value or "\0" in value or len(value) > 4096:
+            raise ValueError("%r is not allowed" % (value,))
+        return value
+
+
+def _country_code(name):
+    return bool(re.match(r"[A-Z]{2}\Z", name))
+
+
 def _age_name(name):
     match = _AGE_RANGE.match(name)
     return bool(match) and int(match.group(1)) < int(match.group(2)) <= 5200
@@ -386,6 +403,14 @@ SCHEMA = {
         "plugin_share_by_week": Schedule(
             "share of the systems on libdnf's legacy epoch rule that have the countme plugin, from each "
             "week of the run on (the fleet installs it as the weeks pass); {} = no rollout"),
+    },
+    "countries": {
+        "database": Database(
+            "IP-to-country database the addresses come from; with one, every system gets a country of "
+            "countries.mix and its addresses lie in networks the database assigns to it"),
+        "mix": Mix((), "countries of the systems (their address groups) when countries.database is set",
+                   name_check=_country_code, names_text="ISO 3166 two-letter codes as the database uses "
+                                                        "them, e.g. US, DE"),
     },
     "repos": {
         "enabled": {role: Share("share of systems with %s enabled (where it exists)" % role)

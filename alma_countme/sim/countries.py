@@ -76,8 +76,8 @@ class Countries:
         self.v4_base = np.concatenate([[0], np.cumsum(totals)[:-1]])
         for code, have, wanted in zip(self.codes, totals, need):
             if have < wanted:
-                raise SimError("scenario: key countries.mix: %s has %d IPv4 addresses in %s, fewer than the %d "
-                               "its share of this population needs; lower its share or population.size"
+                raise SimError("scenario: key countries.mix: %s has %d IPv4 addresses in %s, fewer than "
+                               "the %d its share of this population needs; lower its share or population.size"
                                % (code, have, nets.source, wanted))
         self.v4_factor = np.array([next(p for p in _PRIMES if total % p) for total in totals], np.int64)
         self.v4_offset = (rand.hash64(seed, rand.COUNTRY, 1 << 40, np.arange(len(self.codes)))

@@ -589,7 +589,8 @@ def _by_country(stats, block, persistent, age, owners, local, countme, truth, ba
     shape = stats.active_by_country.shape
     stats.active_by_country += np.bincount(cells, minlength=size).reshape(shape)
     country = block.country[local].astype(np.int64)
-    stats.hits_by_country += np.bincount(country[truth] * width + countme[truth], minlength=size).reshape(shape)
+    stats.hits_by_country += np.bincount(country[truth] * width + countme[truth],
+                                         minlength=size).reshape(shape)
     stats.estimate_by_country += np.bincount(country[baseos] * width + countme[baseos],
                                              minlength=size).reshape(shape)
 

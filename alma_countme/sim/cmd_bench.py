@@ -51,6 +51,8 @@ def register(subparsers):
     parser.add_argument("--dir", metavar="DIR",
                         help="where to make the temporary output (default: the system's)")
     parser.add_argument("--keep", action="store_true", help="keep the output and print where it is")
+    parser.add_argument("--countries", metavar="DB", nargs="?", const="geoip-database",
+                        help="with countries: countries.database=DB (default: geoip-database)")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     parser.set_defaults(func=run)
     return parser
@@ -69,7 +71,10 @@ def run(args):
     from alma_countme.sim import engine, scenario
 
     jobs = args.jobs or options.default_jobs()
-    settings = scenario.load(assignments=["population.size=%d" % args.systems, "run.weeks=%d" % args.weeks])
+    assignments = ["population.size=%d" % args.systems, "run.weeks=%d" % args.weeks]
+    if args.countries:
+        assignments.append("countries.database=%s" % args.countries)
+    settings = scenario.load(assignments=assignments)
     out = tempfile.mkdtemp(prefix="countme-sim-bench-", dir=args.dir)
     try:
         simulation = engine.Run(settings, out, fmt=args.format, jobs=jobs,
@@ -87,6 +92,7 @@ def run(args):
     cpu = me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime
     result = {
         "systems": args.systems, "weeks": args.weeks, "jobs": jobs, "format": args.format, "gzip": args.gzip,
+        "countries": args.countries or None,
         "lines": lines, "files": files, "bytes": size, "seconds": round(seconds, 3),
         "simulate_seconds": round(simulation.phase_seconds["simulate"], 3),
         "write_seconds": round(simulation.phase_seconds["write"], 3),
@@ -107,7 +113,8 @@ def run(args):
         return 0
     print("countme-sim bench: %s systems, %d week%s, %s format, %d job%s%s" % (
         "{:,}".format(args.systems), args.weeks, "" if args.weeks == 1 else "s", args.format, jobs,
-        "" if jobs == 1 else "s", ", gzip" if args.gzip else ""))
+        "" if jobs == 1 else "s", ", gzip" if args.gzip else "")
+        + (", countries from %s" % args.countries if args.countries else ""))
     print("  lines written        %15s  in %d files, %s bytes"
           % ("{:,}".format(lines), files, "{:,}".format(size)))
     print("  total time           %15.2f s  (simulating %.2f s, writing logs %.2f s)" % (

@@ -33,6 +33,8 @@ COMMANDS = (
      "compare a server's weekly countme totals with the simulation's truth"),
     ("plot", "alma_countme.sim.cmd_plot",
      "draw PNG charts: systems per week by bucket, and the OS version and arch mix"),
+    ("compare", "alma_countme.sim.cmd_compare",
+     "compare real countme totals (mirrors-countme CSV) with a simulation's, week by week"),
     ("rollout", "alma_countme.sim.cmd_rollout",
      "simulate countme's rollout with and without the plugin; when can each bucket be trusted?"),
 )

@@ -32,7 +32,7 @@ def matches(tag, reference):
 
 
 def weekly(rows, reference):
-    """Per week (sorted): countme hits on every repo, and the reference repo's hits by bucket, version, arch."""
+    """Per week (sorted): countme hits on every repo; the reference repo's by bucket, version and arch."""
     weeks = {}
     for key, hits in rows.items():
         if key.sys_age < 1:
@@ -163,13 +163,15 @@ def plot(report, path, width=1400, height=900, dpi=100):
     axis.set_title("bucket shares of the reference repo's hits (%)", fontsize=11)
     axis.set_ylim(0, 100)
     axis.legend(fontsize=8, frameon=False)
-    for position, (field, title) in enumerate((("hits_per_system", "countme hits per counted system"),
-                                               ("change_percent", "week-over-week change of the estimate (%)"))):
+    panels = (("hits_per_system", "countme hits per counted system"),
+              ("change_percent", "week-over-week change of the estimate (%)"))
+    for position, (field, title) in enumerate(panels):
         axis = figure.add_subplot(grid[0, 1] if position == 0 else grid[1, 0])
         for data, style, label in ((real, "-", "real"), (sim, "--", "simulation")):
             values = [w[field] for w in data["weeks"]]
-            axis.plot(range(len(values)), values, linestyle=style, color=charts.COLORS["truth"] if style == "-"
-                      else charts.COLORS["estimate"], label=label, marker="o", markersize=2)
+            color = charts.COLORS["truth"] if style == "-" else charts.COLORS["estimate"]
+            axis.plot(range(len(values)), values, linestyle=style, color=color, label=label, marker="o",
+                      markersize=2)
         axis.set_title(title, fontsize=11)
         axis.set_xlabel("weeks since counting started")
         axis.grid(alpha=0.3)

@@ -2,6 +2,7 @@
 system and lease, over IPv4 and IPv6, behind NATs too; per-country truth; verify; determinism."""
 
 import csv
+import ipaddress
 import os
 
 import numpy as np
@@ -58,6 +59,7 @@ def test_every_system_address_is_in_its_true_country(tmp_path):
             expected = [run.countries.codes[c] for c in block.country]
             found = [lookup.country(text) for text in texts]
             assert found == expected, "block %d lease %d" % (number, lease)
+            assert all(str(ipaddress.ip_address(text)) == text for text in texts)  # canonical text
             assert len(set(zip(ids.tolist(), texts))) == len(set(ids.tolist())) == len(set(texts))
         seen_v6 += int(block.ipv6.sum())
         seen_nat += int((block.group >= network.NAT_BASE).sum())

@@ -33,6 +33,10 @@ COMMANDS = (
      "compare a server's weekly countme totals with the simulation's truth"),
     ("plot", "alma_countme.sim.cmd_plot",
      "draw PNG charts: systems per week by bucket, and the OS version and arch mix"),
+    ("compare", "alma_countme.sim.cmd_compare",
+     "compare real countme totals (mirrors-countme CSV) with a simulation's, week by week"),
+    ("rollout", "alma_countme.sim.cmd_rollout",
+     "simulate countme's rollout with and without the plugin; when can each bucket be trusted?"),
 )
 
 DESCRIPTION = """\
@@ -49,6 +53,9 @@ examples:
   countme-sim scenario --keys                          # every scenario key, its default and allowed values
   countme-sim summary out/
   countme-sim bench --systems 1000000 --weeks 1
+  countme-sim rollout --out rollout/                   # countme switched on, with and without the plugin
+  countme-sim compare --real totals.csv sim/           # real countme totals against a simulation
+  countme-sim generate --out geo/ --set countries.database=geoip-database   # with countries
 
 exit status: 0 success, 1 a check failed (verify, replay), 2 bad input or an error"""
 

@@ -60,6 +60,8 @@ def register(subparsers):
     parser.add_argument("--dir", metavar="DIR",
                         help="where to make the temporary output (default: the system's)")
     parser.add_argument("--keep", action="store_true", help="keep the output and print where it is")
+    parser.add_argument("--countries", metavar="DB", nargs="?", const="geoip-database",
+                        help="with countries: countries.database=DB (default: geoip-database)")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     parser.set_defaults(func=run)
     return parser
@@ -78,7 +80,10 @@ def run(args):
 
     jobs = args.jobs or options.default_jobs()
     compression = options.compression(args)
-    settings = scenario.load(assignments=["population.size=%d" % args.systems, "run.weeks=%d" % args.weeks])
+    assignments = ["population.size=%d" % args.systems, "run.weeks=%d" % args.weeks]
+    if args.countries:
+        assignments.append("countries.database=%s" % args.countries)
+    settings = scenario.load(assignments=assignments)
     if args.dir is not None:
         options.writable_dir(args.dir, "--dir")
     out = tempfile.mkdtemp(prefix="countme-sim-bench-", dir=args.dir)
@@ -100,6 +105,7 @@ def run(args):
         "systems": args.systems, "weeks": args.weeks, "jobs": jobs, "format": args.format,
         "compression": None if compression is None else compression.kind,
         "compression_level": None if compression is None else compression.level,
+        "countries": args.countries or None,
         "lines": lines, "files": files, "bytes": size, "seconds": round(seconds, 3),
         "write_floor_seconds": round(floor_seconds, 3),
         "write_floor_bytes_per_second": round(size / floor_seconds) if floor_seconds else None,
@@ -123,7 +129,8 @@ def run(args):
         return 0
     print("countme-sim bench: %s systems, %d week%s, %s format, %d job%s%s" % (
         "{:,}".format(args.systems), args.weeks, "" if args.weeks == 1 else "s", args.format, jobs,
-        "" if jobs == 1 else "s", "" if compression is None else ", %r" % compression))
+        "" if jobs == 1 else "s", "" if compression is None else ", %r" % compression)
+        + (", countries from %s" % args.countries if args.countries else ""))
     print("  lines written        %15s  in %d files, %s bytes"
           % ("{:,}".format(lines), files, "{:,}".format(size)))
     print("  total time           %15.2f s  (tasks of all jobs: simulating %.2f s, writing logs %.2f s)"

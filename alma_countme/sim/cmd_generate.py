@@ -25,6 +25,9 @@ the project's countme model, and write what the mirror service would log:
                      countme hits and the usual estimate per bucket, distinct
                      client addresses, requests, lines, versions and arches
   DIR/summary.txt    the same as a table
+  DIR/truth-countries.csv  with countries.database set: countme hits per
+                     complete week, country and bucket (week_start,country,
+                     sys_age,hits); the summaries then have per-country rows
   DIR/scenario.toml  the effective scenario (reproduces the run with
                      `generate --scenario DIR/scenario.toml`)
 

@@ -16,6 +16,8 @@ Draw two PNG charts from the summary.json `countme-sim generate` wrote:
                          per week; below, per bucket, the systems' true install
                          age next to what countme reported
   version-arch-mix.png   share of active systems per OS version and per arch
+  countries.png          (runs with countries) per country: true active systems
+                         and the countme estimate, and their bucket mix
 
 With --totals, a server's own counts (mirrors-countme CSV or SQLite) are drawn
 next to the simulator's estimate, up to the last week those totals hold
@@ -70,6 +72,13 @@ def run(args):
         reference = args.reference_repo or summary.get("reference_repo") or "baseos"
         server = plot.server_estimates(totals_file.read_totals(args.totals).rows, reference)
     paths = plot.plot_all(summary, args.out, args.width, args.height, args.dpi, server=server)
+    if summary.get("countries"):
+        import os
+
+        from alma_countme.sim import plot_countries
+
+        paths.append(plot_countries.plot(summary, os.path.join(args.out, plot_countries.COUNTRIES_FILE),
+                                         args.width, args.height, args.dpi))
     if args.json:
         files = [{"path": path, "width": size[0], "height": size[1]}
                  for path, size in ((path, plot.png_size(path)) for path in paths)]

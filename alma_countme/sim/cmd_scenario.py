@@ -13,13 +13,16 @@ the shipped default (alma_countme/sim/scenarios/default.toml) with the file's
 keys and then the --set assignments applied, checked key by key. Bad keys are
 reported with the file they came from and the allowed values.
 
---keys lists every key: its allowed values, its default and what it means."""
+--keys lists every key: its allowed values, its default and what it means.
+--list lists the shipped scenarios; --scenario takes a name from it too."""
 
 EPILOG = """\
 examples:
   countme-sim scenario > mine.toml          # a complete scenario to edit
   countme-sim scenario --scenario mine.toml --set run.weeks=8 --json
-  countme-sim scenario --keys"""
+  countme-sim scenario --keys
+  countme-sim scenario --list
+  countme-sim scenario --scenario rollout   # a shipped scenario, by name"""
 
 
 def register(subparsers):
@@ -31,6 +34,7 @@ def register(subparsers):
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="print the effective scenario as JSON")
     shown.add_argument("--keys", action="store_true", help="list every key, its allowed values and default")
+    shown.add_argument("--list", action="store_true", help="list the shipped scenarios (--scenario NAME)")
     parser.set_defaults(func=run)
     return parser
 
@@ -38,6 +42,12 @@ def register(subparsers):
 def run(args):
     from alma_countme.sim import scenario as scenario_module
 
+    if args.list:
+        rows = scenario_module.shipped()
+        width = max(len(name) for name, _, _ in rows)
+        for name, path, about in rows:
+            print("%-*s  %s\n%-*s  %s" % (width, name, about, width, "", path))
+        return 0
     if args.keys:
         rows = scenario_module.describe_keys()
         for key, allowed, default, doc in rows:

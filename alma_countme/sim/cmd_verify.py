@@ -21,13 +21,22 @@ The server side is one of:
                   here with mirrors-countme's rules.
 
 Unique-address rows (sys_age -1) are compared only when the truth has them.
+
+Per country (runs with countries.database set): --countries FILE compares a
+pipeline's per-country totals (CSV: week_start,country,sys_age,hits; see
+doc/countme-replay.md) with the truth's truth-countries.csv; with --logs,
+--geoip DB counts the logs per country, looking each client address up in DB
+("geoip-database" or a MaxMind DB file), and compares that too. With
+--countries alone, TOTALS and --logs may be left out.
 Exit status: 0 when every difference is within the tolerance, 1 otherwise,
 2 on bad input."""
 
 EPILOG = """\
 examples:
   countme-sim verify --truth out/ totals.csv
-  countme-sim verify --truth out/truth.csv --logs /var/log/nginx/ --tolerance 0.5% --json"""
+  countme-sim verify --truth out/truth.csv --logs /var/log/nginx/ --tolerance 0.5% --json
+  countme-sim verify --truth out/ --countries by-country.csv
+  countme-sim verify --truth out/ --logs out/logs --geoip geoip-database"""
 
 
 def register(subparsers):
@@ -51,6 +60,12 @@ def register(subparsers):
                              "stores them once, and so does the default)")
     parser.add_argument("--max-differences", type=int, default=20, metavar="N",
                         help="differences to print (default: %(default)s; --json lists all)")
+    parser.add_argument("--countries", metavar="CSV",
+                        help="also compare a pipeline's per-country totals (week_start,country,sys_age,hits) "
+                             "with truth-countries.csv")
+    parser.add_argument("--geoip", metavar="DB",
+                        help="with --logs: also count the logs per country with this database "
+                             "(geoip-database or a MaxMind DB file) and compare with truth-countries.csv")
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.set_defaults(func=run)
     return parser
@@ -66,6 +81,10 @@ def run(args):
     from alma_countme.sim import totals_file, verify
     from alma_countme.sim.errors import SimError
 
+    if args.geoip and not args.logs:
+        raise SimError("verify: --geoip counts access logs per country; give --logs too")
+    if args.countries and not args.totals and not args.logs:
+        return _run_countries(args, [])
     if bool(args.totals) == bool(args.logs):
         raise SimError("verify: give either TOTALS or --logs (the server's side), not %s"
                        % ("both" if args.totals else "neither"))
@@ -78,6 +97,8 @@ def run(args):
     else:
         server = totals_file.read_totals(args.totals)
     result = verify.compare(truth, server, tolerance, levels)
+    if args.countries or args.geoip:
+        return _run_countries(args, [result])
     if args.json:
         report = result.as_json()
         if skipped is not None:
@@ -89,6 +110,48 @@ def run(args):
     else:
         print(result.format_text(max_differences=args.max_differences))
     return 0 if result.ok else 1
+
+
+def _truth_countries(path):
+    import os
+
+    from alma_countme.sim import verify_countries
+    from alma_countme.sim.errors import SimError
+
+    base = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    csv_path = os.path.join(base, "truth-countries.csv")
+    if not os.path.exists(csv_path):
+        raise SimError("%s: no truth-countries.csv (the run had countries.database = \"none\")" % base)
+    return verify_countries.read(csv_path)
+
+
+def _run_countries(args, results):
+    """Per-country comparisons (after the totals comparison in ``results``, when there is one)."""
+    from alma_countme.sim import verify, verify_countries
+
+    tolerance = verify.parse_tolerance(args.tolerance)
+    truth = _truth_countries(args.truth)
+    reports = []
+    if args.countries:
+        reports.append(verify_countries.report(truth, verify_countries.read(args.countries), tolerance,
+                                               args.countries))
+    if args.geoip:
+        counted = verify_countries.from_logs(args.logs, args.geoip, args.dedupe)
+        reports.append(verify_countries.report(truth, counted, tolerance,
+                                               "logs, looked up in %s" % args.geoip))
+    ok = all(result.ok for result in results) and all(report["ok"] for report in reports)
+    if args.json:
+        document = results[0].as_json() if results else {}
+        document["countries"] = reports
+        document["ok"] = ok
+        json.dump(document, sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        for result in results:
+            print(result.format_text(max_differences=args.max_differences))
+        for report in reports:
+            print(verify_countries.format_text(report, args.max_differences))
+    return 0 if ok else 1
 
 
 def _totals_from_logs(paths, dedupe):

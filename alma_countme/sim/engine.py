@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from alma_countme.sim import catalog as cat
-from alma_countme.sim import logformat, network, population, truth
+from alma_countme.sim import countries, logformat, network, population, truth
 from alma_countme.sim import scenario as scenario_module
 from alma_countme.sim.arrays import distinct_inverse
 from alma_countme.sim.errors import SimError
@@ -49,8 +49,9 @@ class Run:
     """One ``countme-sim generate``: its settings and the objects every task needs."""
 
     def __init__(self, scenario, out, fmt=None, servers=None, seed=None, shard=(1, 1), jobs=1,
-                 compression=None, progress=False):
+                 compression=None, progress=False, logs=True):
         self.scenario = scenario
+        self.logs = logs  # False: only the truth and the summaries (e.g. for `countme-sim rollout`)
         if fmt is not None:
             scenario["output"]["format"] = fmt
         if servers is not None:
@@ -69,6 +70,9 @@ class Run:
         self.catalog = cat.Catalog(scenario, self.format)
         self.params = population.Params(scenario, self.catalog)
         self.plan = population.Plan(scenario, self.seed)
+        self.countries = countries.from_scenario(scenario, self.seed, self.plan.block_count)
+        self.params.countries = self.countries
+        self.country_count = len(self.countries.codes) if self.countries is not None else 0
         self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
         self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # time spent in each kind of task, all jobs
 
@@ -82,6 +86,8 @@ class Run:
 
     def mine(self, week, day, server):
         """Whether this shard writes the file of (week, day, server)."""
+        if not self.logs:
+            return False
         index = (week * 7 + day) * self.servers + server
         return index % self.shard[1] == self.shard[0] - 1
 
@@ -122,7 +128,10 @@ def _simulate_block(task):
     lines_path, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
     np.save(lines_path, lines)
     np.save(offsets_path, offsets)
-    np.save(addresses_path, network.address_table(network.address_keys(run.seed, number, addresses)))
+    if run.countries is not None:
+        np.save(addresses_path, run.countries.address_table(number, addresses))
+    else:
+        np.save(addresses_path, network.address_table(network.address_keys(run.seed, number, addresses)))
     np.save(suffixes_path, suffix_keys)
     if week < run.weeks - 1:
         block.save(state)
@@ -248,7 +257,7 @@ def generate(run):
                     if bar is not None:
                         bar.update()
                 if step < run.weeks:
-                    stats = WeekStats(run.catalog)
+                    stats = WeekStats(run.catalog, run.country_count)
                     for number in sorted(by_block[step]):
                         stats.add(by_block[step].pop(number))
                     weekly[step] = stats
@@ -288,5 +297,7 @@ def _write_results(run, weekly):
     result = truth.Truth(run, weekly)
     _write_text(os.path.join(run.out, "truth.csv"), result.csv_text())
     _write_text(os.path.join(run.out, "summary.json"), result.summary_json())
+    if run.countries is not None:
+        _write_text(os.path.join(run.out, "truth-countries.csv"), result.country_csv_text())
     _write_text(os.path.join(run.out, "summary.txt"), truth.summary_table(result.summary()))
     _write_text(os.path.join(run.out, "scenario.toml"), scenario_module.to_toml(run.scenario))

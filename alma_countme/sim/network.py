@@ -129,3 +129,42 @@ def address_table(keys):
 def address_text(key):
     """One key as text (for tests and messages)."""
     return address_table(np.array([key], np.uint64)).tobytes().replace(b"\0", b"").decode("ascii")
+
+
+def ipv4_table(values):
+    """Dotted-quad text of 32-bit integers as rows of :data:`ADDRESS_WIDTH` bytes (zero bytes: padding)."""
+    values = np.asarray(values, np.int64)
+    table = np.zeros((len(values), ADDRESS_WIDTH), np.uint8)
+    for index, shift in enumerate((24, 16, 8, 0)):
+        table[:, 4 * index:4 * index + 3] = _OCTETS[(values >> shift) & 255]
+        if index < 3:
+            table[:, 4 * index + 3] = _DOT
+    return table
+
+
+def ipv6_table(high, low):
+    """Canonical text (RFC 5952) of IPv6 addresses (two uint64 halves) in rows of
+    :data:`ADDRESS_WIDTH` bytes (zero bytes: padding).
+
+    Eight hextets without leading zeros; the few addresses with a run of two or
+    more zero hextets, which "::" must shorten, are written by :mod:`ipaddress`.
+    """
+    import ipaddress
+
+    high, low = np.asarray(high, np.uint64), np.asarray(low, np.uint64)
+    table = np.zeros((len(high), ADDRESS_WIDTH), np.uint8)
+    hextets = [((high if index < 4 else low) >> np.uint64(16 * (3 - index % 4))) & np.uint64(0xFFFF)
+               for index in range(8)]
+    for index, hextet in enumerate(hextets):
+        table[:, 5 * index:5 * index + 4] = _hextets(hextet)
+        if index < 7:
+            table[:, 5 * index + 4] = _COLON
+    zero = [hextet == 0 for hextet in hextets]
+    runs = np.zeros(len(high), bool)
+    for index in range(7):
+        runs |= zero[index] & zero[index + 1]
+    for row in np.flatnonzero(runs):
+        text = str(ipaddress.IPv6Address((int(high[row]) << 64) | int(low[row]))).encode("ascii")
+        table[row] = 0
+        table[row, :len(text)] = np.frombuffer(text, np.uint8)
+    return table

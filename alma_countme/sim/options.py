@@ -9,7 +9,7 @@ from alma_countme.sim.errors import SimError
 def add_scenario_options(parser):
     parser.add_argument("--scenario", metavar="FILE",
                         help="TOML file of scenario keys to change (the rest keep the shipped default's "
-                             "values)")
+                             "values), or the name of a shipped scenario (`countme-sim scenario --list`)")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                         help="change one scenario key, e.g. --set population.size=10000 (repeatable; "
                              "applied after --scenario; the value is TOML, else a string)")

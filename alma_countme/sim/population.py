@@ -15,6 +15,7 @@ from alma_countme.sim import catalog as cat
 from alma_countme.sim import rand, vstep
 from alma_countme.sim.errors import SimError
 from alma_countme.sim.network import BLOCK, MAX_BLOCKS, NAT_BASE
+from alma_countme.sim.scenario import schedule_at as scenario_schedule_at
 
 DAY = 86400
 WEEK = model.WINDOW
@@ -149,6 +150,7 @@ class Params:
         self.countme_since = np.array([epoch_seconds(versions["countme_since"][m]) for m in cat.MAJORS],
                                       np.int64)
         self.metadata_expire = np.array([versions["metadata_expire"][m] for m in cat.MAJORS], np.int64)
+        self.plugin_schedule = scenario["rollout"]["plugin_share_by_week"]
         arches = scenario["arches"]
         self.arch_shares = np.array([arches["mix"].get(a, 0.0) for a in cat.ARCHES[:-1]])
         self.v2_share = arches["x86_64_v2_share"]
@@ -179,6 +181,7 @@ class Params:
         self.noise_rate = noise["lines_per_1000_systems"] / 1000.0
         self.noise_shares = np.array([noise["mix"].get(k, 0.0) for k in cat.NOISE_KINDS])
         self.metalink_share = scenario["output"]["fedora_metalink_share"]
+        self.countries = None  # the run's countries.Countries, when countries.database names one
 
 
 MANUAL_SLOTS = 4  # possible dnf runs per system and (local) day
@@ -231,6 +234,9 @@ class Block:
         own_dynamic = u() < p.dynamic_ip[k]
         group_dynamic = rand.uniform(self.seed, rand.NETWORK, self.number, self.group) < p.dynamic_ip[k]
         self.dynamic = np.where(nat, group_dynamic, own_dynamic)
+        # A system's country is its address group's (one for all behind a NAT).
+        self.country = (p.countries.of_groups(self.number, self.group)[0] if p.countries is not None
+                        else np.full(n, -1, np.int16))
         # A dynamic address changes every lease period, at a phase of its own (shared behind a NAT).
         self.lease_period = np.maximum((p.lease_days[k] * DAY).astype(np.int64), 1)
         self.lease_phase = (rand.uniform(self.seed, rand.ADDRESS, self.number, self.group)
@@ -287,6 +293,11 @@ class Block:
         self.epoch = np.repeat(epoch[:, None], ROLE_COUNT, axis=1)
         self.window = np.full((n, ROLE_COUNT), W0 - WEEK, np.int64)
         self.budget = np.full((n, ROLE_COUNT), -1, np.int16)
+        # Repo files that only carry countme=1 from the run on: libdnf never wrote a cookie.
+        never = since >= W0
+        self.epoch[never] = model.DEFAULT_COOKIE.epoch
+        self.window[never] = model.DEFAULT_COOKIE.window
+        self.budget[never] = model.DEFAULT_COOKIE.budget
         self._warm_up(W0)
 
     def _warm_up(self, W0):
@@ -419,6 +430,16 @@ class Block:
         self.installed = np.zeros(n, bool)
         if len(local):
             self._install(local, times)
+        self._roll_out_plugin(week)
+
+    def _roll_out_plugin(self, week):
+        """Legacy systems get the plugin as the scenario's rollout reaches them (and keep it)."""
+        share = scenario_schedule_at(self.params.plugin_schedule, week)
+        if share <= 0.0:
+            return
+        # A pure function of the system id: the same systems get it whichever week asks.
+        reached = rand.uniform(self.seed, rand.ROLLOUT, self.ids) < share
+        self.behaviour[reached & (self.behaviour == cat.LEGACY)] = cat.PLUGIN
 
     def _install(self, local, times):
         p, c = self.params, self.catalog
@@ -439,7 +460,9 @@ class Block:
         self.window[local] = model.DEFAULT_COOKIE.window
         self.budget[local] = model.DEFAULT_COOKIE.budget
         # An image built with dnf leaves the cookie of its build's request in the instance.
-        image = local[self.image_cookie[local]]
+        # (Only when the image's repo files already carried countme=1.)
+        built = self.install_time[local] - self.image_age[local]
+        image = local[self.image_cookie[local] & (built >= p.countme_since[major])]
         if len(image):
             built = self.install_time[image] - self.image_age[image]
             zeros = np.zeros(len(image), np.int64)

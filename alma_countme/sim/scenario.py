@@ -20,7 +20,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.9/3.10
     import tomli as tomllib
 
-DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios", "default.toml")
+SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
+DEFAULT_PATH = os.path.join(SCENARIO_DIR, "default.toml")
 
 CLASSES = ("server", "desktop", "cloud", "ci")
 BEHAVIOURS = ("legacy", "machine-id", "plugin", "opted-out", "countme-removed")
@@ -250,6 +251,57 @@ class VersionWeeks(Spec):
         return dict(value)
 
 
+class Schedule(Spec):
+    """A share that changes during the run: {"WEEK" = SHARE, ...}, each from its week on."""
+
+    def allowed(self):
+        return ('a table {"WEEK" = SHARE, ...}, WEEK a week of the run (0 = first), SHARE from 0 to 1, '
+                'not decreasing from week to week; {} = never')
+
+    def check(self, value, key):
+        if not isinstance(value, dict):
+            raise ValueError("not a table: %r" % (value,))
+        steps = []
+        for week, share in value.items():
+            if not re.match(r"(0|[1-9][0-9]*)\Z", week):
+                raise ValueError("%r is not a week number" % week)
+            share = float(_number(share))
+            if not 0.0 <= share <= 1.0:
+                raise ValueError("share of week %s is %s, not between 0 and 1" % (week, share))
+            steps.append((int(week), share))
+        steps.sort()
+        for (week, share), (_, before) in zip(steps[1:], steps):
+            if share < before:
+                raise ValueError("share drops in week %d (%s after %s)" % (week, share, before))
+        return {str(week): share for week, share in steps}
+
+
+def schedule_at(schedule, week):
+    """The share a :class:`Schedule` value gives ``week`` (0 before its first step)."""
+    share = 0.0
+    for step, value in schedule.items():
+        if int(step) <= week:
+            share = value
+    return share
+
+
+class Database(Spec):
+    """Where countries come from: none, Debian's geoip-database, or a MaxMind DB file."""
+
+    def allowed(self):
+        return ('"none" (no countries), "geoip-database" (Debian\'s /usr/share/GeoIP/GeoIP.dat and '
+                'GeoIPv6.dat) or the path of a MaxMind DB country database (.mmdb)')
+
+    def check(self, value, key):
+        if not isinstance(value, str) or not value or "\0" in value or len(value) > 4096:
+            raise ValueError("%r is not allowed" % (value,))
+        return value
+
+
+def _country_code(name):
+    return bool(re.match(r"[A-Z]{2}\Z", name))
+
+
 def _age_name(name):
     match = _AGE_RANGE.match(name)
     return bool(match) and int(match.group(1)) < int(match.group(2)) <= 5200
@@ -346,6 +398,19 @@ SCHEMA = {
                                "machine-id), the countme plugin, opted out, countme removed from the repo "
                                "files" % major)
         for major in MAJORS
+    },
+    "rollout": {
+        "plugin_share_by_week": Schedule(
+            "share of the systems on libdnf's legacy epoch rule that have the countme plugin, from each "
+            "week of the run on (the fleet installs it as the weeks pass); {} = no rollout"),
+    },
+    "countries": {
+        "database": Database(
+            "IP-to-country database the addresses come from; with one, every system gets a country of "
+            "countries.mix and its addresses lie in networks the database assigns to it"),
+        "mix": Mix((), "countries of the systems (their address groups) when countries.database is set",
+                   name_check=_country_code, names_text="ISO 3166 two-letter codes as the database uses "
+                                                        "them, e.g. US, DE"),
     },
     "repos": {
         "enabled": {role: Share("share of systems with %s enabled (where it exists)" % role)
@@ -506,8 +571,33 @@ def parse_assignment(text):
     return tuple(part.strip().strip('"') for part in key.split(".")), value
 
 
+def shipped():
+    """``[(name, path, first line of its comment)]`` of the scenarios that ship with the simulator."""
+    result = []
+    for entry in sorted(os.listdir(SCENARIO_DIR)):
+        if not entry.endswith(".toml"):
+            continue
+        path = os.path.join(SCENARIO_DIR, entry)
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline().lstrip("#").strip()
+        result.append((entry[:-len(".toml")], path, first))
+    return result
+
+
+def resolve(path):
+    """A scenario file's path: ``path`` itself, or the shipped scenario of that name (e.g. ``rollout``)."""
+    if path is None or os.path.exists(path):
+        return path
+    for name, shipped_path, _ in shipped():
+        if path in (name, name + ".toml"):
+            return shipped_path
+    return path
+
+
 def load(path=None, assignments=()):
-    """The effective scenario: the default, then the file at ``path``, then ``--set`` assignments."""
+    """The effective scenario: the default, then the file at ``path`` (or the shipped scenario of that
+    name), then ``--set`` assignments."""
+    path = resolve(path)
     sources = {}
     tree = {}
     default = _read_toml(DEFAULT_PATH, "default scenario")

@@ -25,6 +25,7 @@ TOTALS_HEADER = ("week_start", "week_end", "hits", "os_name", "os_version", "os_
 LOG_JITTER_WINDOW = 600  # mirrors-countme: seconds a week stays provisional after it ends
 FIRST_COUNTED_WEEK = 2614  # mirrors-countme: countme data before Mon 2020-02-10 is not counted
 UNIQUE_AGE = -1
+COUNTRY_HEADER = ("week_start", "country", "sys_age", "hits")  # truth-countries.csv
 SCHEMA = 1
 BUCKETS = [str(b) for b in range(1, vstep.BUCKET_COUNT + 1)]
 
@@ -112,6 +113,8 @@ class Truth:
                 "unique_rows_complete": weeknum in self.unique_complete,
                 "countme_lines_moved": int(stats.nudged),
             })
+            if run.countries is not None:
+                weeks[-1]["countries"] = _countries(run.countries.codes, stats)
         return {
             "schema": SCHEMA,
             "seed": run.seed,
@@ -120,10 +123,45 @@ class Truth:
             "reference_repo": "baseos",
             "scenario": scenario_module.to_json(run.scenario),
             "weeks": weeks,
+            **({"countries": {"database": run.countries.database, "source": run.countries.networks.source,
+                              "codes": run.countries.codes}} if run.countries is not None else {}),
         }
+
+    def country_rows(self):
+        """Rows of truth-countries.csv: (week_start, country, sys_age, hits), countme hits of every repo
+        per complete week, country and bucket."""
+        rows = []
+        for weeknum, stats in zip(self.weeknums, self.weekly):
+            if weeknum not in self.countme_complete:
+                continue
+            start, _ = week_dates(weeknum)
+            for index, code in enumerate(self.run.countries.codes):
+                for bucket in range(1, vstep.BUCKET_COUNT + 1):
+                    if stats.hits_by_country[index, bucket]:
+                        rows.append((start, code, bucket, int(stats.hits_by_country[index, bucket])))
+        return rows
+
+    def country_csv_text(self):
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(COUNTRY_HEADER)
+        writer.writerows(self.country_rows())
+        return buffer.getvalue()
 
     def summary_json(self):
         return json.dumps(self.summary(), indent=1, sort_keys=False) + "\n"
+
+
+def _countries(codes, stats):
+    result = {}
+    for index, code in enumerate(codes):
+        result[code] = {
+            "active_systems": int(stats.active_by_country[index].sum()),
+            "true_age_buckets": _buckets(stats.active_by_country[index]),
+            "countme_hits_by_bucket": _buckets(stats.hits_by_country[index]),
+            "countme_estimate_by_bucket": _buckets(stats.estimate_by_country[index]),
+        }
+    return result
 
 
 def _buckets(counts):
@@ -175,6 +213,14 @@ def summary_table(summary):
     for (label, _), row in zip(rows, cells):
         cells_text = "  ".join(cell.rjust(width) for cell in row)
         lines.append(("%-*s  %s" % (label_width, label, cells_text)).rstrip())
+    if summary.get("countries"):
+        lines += ["", "per country: true active systems / countme estimate (%s hits), %s"
+                  % (summary.get("reference_repo", "baseos"), summary["countries"]["source"])]
+        for code in summary["countries"]["codes"]:
+            cells_text = "  ".join(("%s/%s" % (_cell(w["countries"][code]["active_systems"]),
+                                               _cell(sum(w["countries"][code]["countme_estimate_by_bucket"]
+                                                         .values())))).rjust(width + 4) for w in weeks)
+            lines.append(("%-*s  %s" % (label_width, "  " + code, cells_text)).rstrip())
     lines += ["", "The estimate counts one repo's countme hits; mirrors-countme holds the last week back."]
     return "\n".join(lines) + "\n"
 

@@ -51,7 +51,7 @@ class Lines:
 class WeekStats:
     """The truth about one week's lines, additive over blocks."""
 
-    def __init__(self, catalog):
+    def __init__(self, catalog, country_count=0):
         c = catalog
         fields, repos = len(c.agent_fields), len(c.repo_pairs)
         self.active = 0
@@ -74,6 +74,11 @@ class WeekStats:
         self.retries = 0
         self.flags_sent = 0
         self.nudged = 0
+        # Per country (countries.mix order) and bucket: true active systems by install age, countme
+        # hits on every repo, and on the reference repo (the estimate).
+        self.active_by_country = np.zeros((country_count, vstep.BUCKET_COUNT + 1), np.int64)
+        self.hits_by_country = np.zeros((country_count, vstep.BUCKET_COUNT + 1), np.int64)
+        self.estimate_by_country = np.zeros((country_count, vstep.BUCKET_COUNT + 1), np.int64)
 
     def add(self, other):
         for name, value in vars(other).items():
@@ -329,6 +334,8 @@ class WeekSimulation:
         b = self.block
         behaviour = b.behaviour[local]
         counts = (behaviour == cat.LEGACY) | (behaviour == cat.MACHINE_ID) | (behaviour == cat.PLUGIN)
+        # Before its repo files carry countme=1, libdnf neither sends the flag nor touches the cookie.
+        counts &= times >= self.params.countme_since[self.major[local]]
         result = np.zeros(len(local), np.int8)
         if not counts.any():
             return result
@@ -394,6 +401,7 @@ class WeekSimulation:
         # A container has no machine-id and no plugin state: libdnf's legacy rule on default cookies.
         behaviour = b.behaviour[local]
         counts = (behaviour != cat.OPTED_OUT) & (behaviour != cat.COUNTME_REMOVED)
+        counts &= times >= self.params.countme_since[self.major[local]]
         zeros = np.zeros(len(local), np.int64)
         draws = vstep.draw_budgets(self.countme_rng, len(local))
         default = vstep.model.DEFAULT_COOKIE
@@ -514,7 +522,8 @@ def make_unique(columns, catalog, W0, W1):
 def summarise(sim, columns):
     """The WeekStats of a block's week (after :func:`index_addresses`)."""
     c, b = sim.catalog, sim.block
-    stats = WeekStats(c)
+    countries = b.params.countries
+    stats = WeekStats(c, len(countries.codes) if countries is not None else 0)
     stats.lines = len(columns["t"])
     sysid, local = columns["sysid"], columns["local"]
     system = sysid < NOISE_ID
@@ -549,6 +558,8 @@ def summarise(sim, columns):
     stats.hits_by_bucket += np.bincount(countme[truth], minlength=vstep.BUCKET_COUNT + 1)
     baseos = truth & (c.path_role[columns["path"]] == cat.BASEOS)
     stats.estimate_by_bucket += np.bincount(countme[baseos], minlength=vstep.BUCKET_COUNT + 1)
+    if countries is not None:
+        _by_country(stats, b, persistent, age, owners, local, countme, truth, baseos)
     if truth.any():
         stats.countme_span = [int(columns["t"][truth].min()), int(columns["t"][truth].max())]
     plain = counted & (countme == 0)
@@ -567,6 +578,21 @@ def summarise(sim, columns):
     stats.addresses = int(address.max() + 1) if len(address) else 0
     stats.libdnf_addresses = int(np.count_nonzero(np.bincount(address[columns["ua"] < c.system_agent_count])))
     return stats
+
+
+def _by_country(stats, block, persistent, age, owners, local, countme, truth, baseos):
+    """Per country and bucket: true active systems, countme hits (all repos, and the reference repo)."""
+    width = vstep.BUCKET_COUNT + 1
+    size = stats.active_by_country.size
+    cells = np.concatenate([block.country[persistent].astype(np.int64) * width + age,
+                            block.country[owners].astype(np.int64) * width + 1])  # containers: first week
+    shape = stats.active_by_country.shape
+    stats.active_by_country += np.bincount(cells, minlength=size).reshape(shape)
+    country = block.country[local].astype(np.int64)
+    stats.hits_by_country += np.bincount(country[truth] * width + countme[truth],
+                                         minlength=size).reshape(shape)
+    stats.estimate_by_country += np.bincount(country[baseos] * width + countme[baseos],
+                                             minlength=size).reshape(shape)
 
 
 _DENSE = {}  # space -> (marker, rank): scratch arrays reused from block to block

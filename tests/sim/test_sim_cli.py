@@ -139,10 +139,9 @@ def test_bench_prints_its_measurements(countme_sim):
     assert result["peak_rss_mib"] > 10 and result["cpu_seconds"] > 0 and "met_1m_week_target" not in result
     # The write floor: the same bytes written in the same run, and the run's time over it.
     assert result["write_floor_seconds"] > 0 and result["compression"] is None
-    # Both times are rounded to milliseconds in the report, the ratio is not: a small run's floor
-    # lasts a few tens of milliseconds, so allow for that rounding.
+    # (both figures are rounded to milliseconds, and the floor of a small run is a few of them)
     assert result["ratio_to_write_floor"] == pytest.approx(result["seconds"] / result["write_floor_seconds"],
-                                                           rel=0.05)
+                                                           rel=0.2)
     status, text, _ = countme_sim("bench", "--systems", "3000", "--jobs", "1")
     assert status == 0
     for label in ("lines/second/core", "total time", "peak memory", "CPU seconds", "write floor",

@@ -49,7 +49,19 @@ class Compression:
         return _GzipWriter(output, self.level)
 
 
-class _GzipWriter:
+class _CompressingWriter:
+    """Feeds a compressobj-like ``_compressor`` and writes what it gives to ``_output``."""
+
+    def write(self, data):
+        packed = self._compressor.compress(data)
+        if packed:
+            self._output.write(packed)
+
+    def close(self):
+        self._output.write(self._compressor.flush())
+
+
+class _GzipWriter(_CompressingWriter):
     """One gzip member, header and trailer written by the library (no name, time 0)."""
 
     def __init__(self, output, level):
@@ -60,16 +72,8 @@ class _GzipWriter:
         self._compressor = library.compressobj(level, library.DEFLATED, GZIP_WBITS, library.DEF_MEM_LEVEL)
         self._output = output
 
-    def write(self, data):
-        packed = self._compressor.compress(data)
-        if packed:
-            self._output.write(packed)
 
-    def close(self):
-        self._output.write(self._compressor.flush())
-
-
-class _ZstdWriter:
+class _ZstdWriter(_CompressingWriter):
     """One zstd frame with a checksum."""
 
     def __init__(self, output, level):
@@ -77,14 +81,6 @@ class _ZstdWriter:
 
         self._compressor = zstandard.ZstdCompressor(level=level, write_checksum=True).compressobj()
         self._output = output
-
-    def write(self, data):
-        packed = self._compressor.compress(data)
-        if packed:
-            self._output.write(packed)
-
-    def close(self):
-        self._output.write(self._compressor.flush())
 
 
 def open_text(path):

@@ -77,12 +77,7 @@ class Truth:
         return rows
 
     def csv_text(self):
-        # csv's default dialect, as countme-totals writes its dump (\r\n line ends).
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer)
-        writer.writerow(TOTALS_HEADER)
-        writer.writerows(self.rows())
-        return buffer.getvalue()
+        return _csv_text(TOTALS_HEADER, self.rows())
 
     def summary(self):
         run, c = self.run, self.run.catalog
@@ -142,11 +137,7 @@ class Truth:
         return rows
 
     def country_csv_text(self):
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer)
-        writer.writerow(COUNTRY_HEADER)
-        writer.writerows(self.country_rows())
-        return buffer.getvalue()
+        return _csv_text(COUNTRY_HEADER, self.country_rows())
 
     def summary_json(self):
         return json.dumps(self.summary(), indent=1, sort_keys=False) + "\n"
@@ -227,3 +218,12 @@ def summary_table(summary):
 
 def _cell(value):
     return "{:,}".format(value) if isinstance(value, int) else str(value)
+
+
+def _csv_text(header, rows):
+    # csv's default dialect, as countme-totals writes its dump (\r\n line ends).
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -138,7 +138,7 @@ def table(report):
         lines += ["", "%s of the reference repo's hits, last week of each side (%%):" % title]
         for side, data in (("real", real), ("simulation", sim)):
             mix = data["weeks"][-1][field] if data["weeks"] else {}
-            lines.append("  %-10s %s" % (side, ", ".join("%s %s" % (name, _fmt(share))
+            lines.append("  %-10s %s" % (side, ", ".join("%s %s" % (_name(name), _fmt(share))
                                                        for name, share in list(mix.items())[:6])))
     return "\n".join(lines) + "\n"
 
@@ -187,7 +187,12 @@ def plot(report, path, width=1400, height=900, dpi=100):
         axis.bar([i + (offset - 0.5) * 0.4 for i in range(len(names))], [mix.get(n) or 0 for n in names],
                  width=0.4, label=label, color=color)
     axis.set_xticks(list(range(len(names))))
-    axis.set_xticklabels(names, fontsize=8)
+    axis.set_xticklabels([_name(name) for name in names], fontsize=8)
     axis.set_title("arch mix, last week (%)", fontsize=11)
     axis.legend(fontsize=8, frameon=False)
     return charts._save(figure, path, dpi)
+
+
+def _name(value):
+    # Hits whose User-Agent names no OS or arch (a bare "libdnf") have empty fields.
+    return value.strip() or "(none)"

@@ -180,7 +180,8 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
     for key, value in (env or {}).items():
         child_env[key] = ":".join(inside(part) for part in value.split(":")) if key == "PYTHONPATH" else value
     binds = [(sandbox.base, sandbox_mount), (CHECKOUT, chroots.CHECKOUT_MOUNT),
-             (sandbox.running_etc, "/etc")]
+             (sandbox.running_etc, "/etc")] + _own_path_binds(
+        sandbox.plugin_dirs + (env or {}).get("PYTHONPATH", "").split(":"), inside)
     if refresh and sandbox.client.program == "dnf5":
         # dnf5's --refresh asks nothing when the cached metadata match (seen on 5.4.6): with
         # no cache, each run asks the mirror once, as each dnf 4 run with --refresh does.
@@ -216,6 +217,19 @@ def _run_in_chroot(sandbox, args, *, at, user, env, check, timeout, os_release, 
     if check and completed.returncode != 0:
         raise DnfFailed(completed)
     return completed
+
+
+def _own_path_binds(paths, inside):
+    """Binds that show the directories of ``paths`` lying in the host's /tmp, and in neither the
+    sandbox nor the checkout, at their own path in a chroot: a world-readable copy of the
+    plugin for a run as another user (tests/publiccopy.py) is one."""
+    tops = []
+    for path in paths:
+        if path.startswith("/tmp/") and inside(path) == path and os.path.isdir(path):
+            top = os.path.join("/tmp", path[len("/tmp/"):].split(os.sep)[0])
+            if top not in tops:
+                tops.append(top)
+    return [(top, top) for top in tops]
 
 
 def _chroot_account(etc, user):

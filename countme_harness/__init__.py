@@ -11,7 +11,13 @@ Modules, one job each:
 - :mod:`countme_harness.chroots`: Debian chroots with other dnf/libdnf releases (debootstrap, cached);
 - :mod:`countme_harness.clients`: the real clients (host and chroots) a test can run.
 
-It imports nothing from pytest, so tools (``tools/countme-demo``) use it too.
+The commands built on it, each ``main(argv)`` behind a shim in tools/:
+
+- :mod:`countme_harness.demo`: ``tools/countme-demo``;
+- :mod:`countme_harness.overhead`: ``tools/plugin-overhead``;
+- :mod:`countme_harness.real_clients`: ``tools/real-clients``.
+
+It imports nothing from pytest, so those tools use it too.
 :func:`missing_requirements` says what this machine lacks for it.
 """
 

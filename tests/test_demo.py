@@ -31,6 +31,16 @@ def date(text):
     return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
 
 
+def test_main_in_process_prints_what_the_script_prints(capsys):
+    # tools/countme-demo is a shim over countme_harness.demo.main.
+    from countme_harness import demo as demo_module
+    args = ["--json", "--weeks", "3", "--seed", "5"]
+    assert demo_module.main(args) == 0
+    in_process = json.loads(capsys.readouterr().out)
+    assert in_process["rules"]["legacy"]
+    assert in_process == json.loads(demo(*args).stdout)
+
+
 def test_help_names_every_option():
     result = demo("--help")
     assert result.returncode == 0

@@ -4,7 +4,7 @@ Any test that uses ``mirror_server``, ``sandbox`` or ``run_dnf`` gets the
 ``realdnf`` marker automatically (so ``-m "not realdnf"`` deselects it) and is
 skipped, with the reason, when this machine cannot run real dnf here.
 
-``client`` is the real dnf a test's sandbox runs (harness.clients): the host's
+``client`` is the real dnf a test's sandbox runs (countme_harness.clients): the host's
 unless the test (or its module's ``pytestmark``) is marked
 ``@pytest.mark.clients([names])``, which runs it once per client named (all
 when no names are given). ``COUNTME_CLIENTS=trixie,forky`` limits a run to
@@ -19,11 +19,13 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# tests/ (publiccopy, ...) and the checkout (countme_harness, alma_countme).
+TESTS = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [TESTS, os.path.dirname(TESTS)]
 
-import harness  # noqa: E402  (needs the path above)
-from harness import chroots, clients, dnfrun, repo, server  # noqa: E402
-from harness import sandbox as sandbox_module  # noqa: E402  (the fixture takes the name)
+import countme_harness  # noqa: E402  (needs the path above)
+from countme_harness import chroots, clients, dnfrun, repo, server  # noqa: E402
+from countme_harness import sandbox as sandbox_module  # noqa: E402  (the fixture takes the name)
 
 REAL_DNF_FIXTURES = {"mirror_server", "sandbox", "run_dnf", "probe_repo", "real_dnf", "client"}
 CLIENTS_ENV = "COUNTME_CLIENTS"
@@ -50,7 +52,7 @@ def pytest_collection_finish(session):
     """Build the chroots the selected tests need in parallel, while the first tests run."""
     names = {getattr(item, "callspec", None) and item.callspec.params.get("client") for item in session.items}
     names.discard(None)
-    if names and not harness.missing_requirements():
+    if names and not countme_harness.missing_requirements():
         clients.prepare(sorted(names), progress=lambda text: print(text, file=sys.stderr))
 
 
@@ -62,7 +64,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def client(request, real_dnf):
-    """The harness.clients.Client this test runs (its chroot built on first use)."""
+    """The countme_harness.clients.Client this test runs (its chroot built on first use)."""
     name = getattr(request, "param", clients.HOST_CLIENT)
     if name not in _CLIENTS:
         try:
@@ -77,8 +79,8 @@ def client(request, real_dnf):
 
 @pytest.fixture(scope="session")
 def real_dnf():
-    """Skips the test unless root with the system dnf and the tools of harness.TOOLS."""
-    missing = harness.missing_requirements()
+    """Skips the test unless root with the system dnf and the tools of countme_harness.TOOLS."""
+    missing = countme_harness.missing_requirements()
     if missing:
         pytest.skip("cannot drive real dnf: " + "; ".join(missing))
 

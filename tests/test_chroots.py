@@ -1,10 +1,11 @@
-"""harness.chroots: where the Debian mirror comes from, what makes a cached chroot usable."""
+"""countme_harness.chroots: where the Debian mirror comes from, what makes a cached chroot usable."""
 
 import json
 import os
 
 import pytest
-from harness import chroots, clients
+
+from countme_harness import chroots, clients
 
 
 def test_mirror_from_deb822_and_one_line_sources():

@@ -8,10 +8,10 @@ import subprocess
 import sys
 import time
 
-import harness
 import publiccopy
 import pytest
 
+import countme_harness
 from alma_countme import model
 
 DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "countme-demo")
@@ -29,6 +29,16 @@ def demo(*args, user=None, script=DEMO, python=sys.executable):
 
 def date(text):
     return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
+
+
+def test_main_in_process_prints_what_the_script_prints(capsys):
+    # tools/countme-demo is a shim over countme_harness.demo.main.
+    from countme_harness import demo as demo_module
+    args = ["--json", "--weeks", "3", "--seed", "5"]
+    assert demo_module.main(args) == 0
+    in_process = json.loads(capsys.readouterr().out)
+    assert in_process["rules"]["legacy"]
+    assert in_process == json.loads(demo(*args).stdout)
 
 
 def test_help_names_every_option():
@@ -87,10 +97,11 @@ def test_bad_options_are_named(args, message):
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the demo as another user")
 def test_real_refuses_without_root_and_says_why():
     # nobody may not reach the checkout (or its .venv): run a world-readable copy on the system Python.
-    public = publiccopy.public_copy(["tools/countme-demo", "alma_countme/*.py", "tests/harness/*.py"])
+    public = publiccopy.public_copy(["tools/countme-demo", "alma_countme/*.py", "countme_harness/*.py"])
     try:
         result = demo("--real", "--weeks", "1", user="nobody",
-                      script=os.path.join(public, "tools", "countme-demo"), python=harness.SYSTEM_PYTHON)
+                      script=os.path.join(public, "tools", "countme-demo"),
+                      python=countme_harness.SYSTEM_PYTHON)
     finally:
         publiccopy.remove(public)
     assert result.returncode != 0
@@ -99,7 +110,7 @@ def test_real_refuses_without_root_and_says_why():
 
 @pytest.mark.realdnf
 def test_real_dnf_sends_the_legacy_buckets():
-    missing = harness.missing_requirements()
+    missing = countme_harness.missing_requirements()
     if missing:
         pytest.skip("cannot drive real dnf: " + "; ".join(missing))
     result = demo("--real", "--json", "--weeks", "6", "--seed", "2")

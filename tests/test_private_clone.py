@@ -11,8 +11,9 @@ import subprocess
 import sys
 import tempfile
 
-import harness
 import pytest
+
+import countme_harness
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AS_ANOTHER_USER = [
@@ -25,7 +26,7 @@ AS_ANOTHER_USER = [
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run tests as another user")
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 def test_tests_as_another_user_pass_from_a_private_clone():
-    missing = harness.missing_requirements()
+    missing = countme_harness.missing_requirements()
     if missing:
         pytest.skip("; ".join(missing))
     private = tempfile.mkdtemp(prefix="alma-countme-private-")  # mode 0700, like mktemp -d

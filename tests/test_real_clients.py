@@ -1,6 +1,6 @@
 """The real clients side by side: machine-id cases, the headline, the rule under --installroot.
 
-Clients (harness.clients): bullseye's dnf 4.5.2 / libdnf 0.55, the host's
+Clients (countme_harness.clients): bullseye's dnf 4.5.2 / libdnf 0.55, the host's
 dnf 4.14 / libdnf 0.69 (both the legacy epoch rule), trixie's libdnf 0.74,
 forky's libdnf 0.76 and forky's dnf5 (the machine-id rule). Every run is
 followed request by request with the model (test_real_libdnf.Follower: flag,
@@ -17,11 +17,11 @@ import os
 import shutil
 
 import pytest
-from harness import CHECKOUT
 from test_real_libdnf import FIRST_MONDAY, WEEKLY_RUNS, Follower
 
 from alma_countme import model
 from alma_countme.model import WINDOW
+from countme_harness import CHECKOUT
 
 MACHINE_ID_CLIENTS = ("trixie", "forky", "forky-dnf5")
 DNF4_CLIENTS = ("bullseye", "bookworm", "trixie", "forky")

@@ -1,7 +1,5 @@
-"""tools/real-clients: test ids to matrix cells, and the table it prints from a JUnit report."""
+"""tools/real-clients (countme_harness.real_clients): test ids to matrix cells, and its table from JUnit."""
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
@@ -25,11 +23,9 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture(scope="module")
 def tool():
-    loader = importlib.machinery.SourceFileLoader("real_clients_tool", TOOL)
-    spec = importlib.util.spec_from_loader("real_clients_tool", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    from countme_harness import real_clients
+
+    return real_clients
 
 
 def test_client_is_found_in_the_test_id(tool):
@@ -63,3 +59,11 @@ def test_table_and_json_from_a_junit_report(tmp_path):
     assert {(row["check"], row["client"], row["result"]) for row in data["results"]} == {
         ("agent", "forky", "skip"), ("agent", "forky-dnf5", "FAIL 1/2"),
         ("headline", "bullseye", "pass"), ("headline", "forky-dnf5", "pass")}
+
+
+def test_main_in_process_reads_a_junit_report(tool, tmp_path, capsys):
+    report = tmp_path / "junit.xml"
+    report.write_text(JUNIT)
+    assert tool.main(["matrix", "--json", "--from-junit", str(report)]) == 1  # one failure
+    data = json.loads(capsys.readouterr().out)
+    assert data["failed"] == 1 and data["checks"] == ["agent", "headline"]

@@ -1,7 +1,7 @@
 """The project's model against the real libdnf 0.69 (Debian 12's python3-dnf / libdnf2).
 
 Each realdnf test here runs the system dnf in a sandbox installroot against the mirror
-server of tests/harness, at fake dates (libfaketime), and compares what real
+server of countme_harness, at fake dates (libfaketime), and compares what real
 libdnf did - the cookie it wrote, the ``countme=`` it sent, the User-Agent it
 sent - with what alma_countme.model / cookie / useragent predict.
 
@@ -24,12 +24,12 @@ import time
 import urllib.parse
 
 import pytest
-from harness import sandbox as sandbox_module
 
 from alma_countme import cookie as cookie_model
 from alma_countme import installtime, model
 from alma_countme import useragent as ua
 from alma_countme.model import DEFAULT_COOKIE, WINDOW
+from countme_harness import sandbox as sandbox_module
 
 CLOCK_SLACK = 30  # seconds; a dnf run here takes about 0.2 s
 # Run times within a week (from Monday 00:00 UTC): Mon 06:00, Tue 13:00, Thu 19:30, Sat 22:00.

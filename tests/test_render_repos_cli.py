@@ -23,3 +23,25 @@ def test_list_into_a_closed_pipe_is_quiet():
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=60) == 0
     assert "Traceback" not in stderr
+
+
+# The same command in-process: render_cli.main is what the shim runs.
+
+
+def test_main_in_process_reports_a_missing_path(tmp_path, capsys):
+    from alma_countme.repotools import render_cli
+    missing = str(tmp_path / "yum.repos.d")
+    assert render_cli.main(["--check", missing]) == render_cli.EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.err == "render-repos: error: --check %s: no such file or directory\n" % missing
+    assert captured.out == ""
+
+
+def test_main_in_process_lists_the_layout_as_json(capsys):
+    import json
+
+    from alma_countme.repotools import render_cli
+    assert render_cli.main(["--list", "--json", "--major", "9", "--arch", "x86_64"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["majors"]) == ["9"] and list(report["majors"]["9"]) == ["x86_64"]
+    assert "baseos" in report["majors"]["9"]["x86_64"]["almalinux-baseos.repo"]

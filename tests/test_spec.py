@@ -26,11 +26,10 @@ import pytest
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, PROJECT)
 
-from alma_countme import repotemplates  # noqa: E402
+from alma_countme.repotools import repotemplates  # noqa: E402
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 PLUGIN_INPUTS = ("dnf-plugins/countme.py", "dnf-plugins/countme.conf", "doc/dnf-countme.8")
-BUILD_TIME_MODULES = ("repotemplates.py", "repocheck.py")
 CLEAN_ENV = {key: value for key, value in os.environ.items()
              if key not in ("DO_NOT_TRACK", "PYTHONPATH", "VIRTUAL_ENV")}
 
@@ -171,14 +170,9 @@ def test_every_dnf_countme_command_named_in_the_spec_and_docs_exists():
 
 
 def build_rpms_module():
-    import importlib.machinery
-    import types
+    from alma_countme.repotools import build_rpms
 
-    loader = importlib.machinery.SourceFileLoader("build_rpms", os.path.join(PROJECT, "tools", "build-rpms"))
-    module = types.ModuleType(loader.name)
-    module.__file__ = loader.path
-    loader.exec_module(module)
-    return module
+    return build_rpms
 
 
 def git(directory, *args):
@@ -370,7 +364,7 @@ def test_payloads_hold_exactly_the_intended_files_modes_and_config_flags(builds)
     sitelib = os.path.dirname(os.path.dirname(next(name for name in plugin if name.endswith("/countme.py"))))
     tag = run([SYSTEM_PYTHON, "-c", "import sys; print(sys.implementation.cache_tag)"]).stdout.strip()
     modules = sorted(name[:-3] for name in os.listdir(str(builds.checkout / "alma_countme"))
-                     if name.endswith(".py") and name not in BUILD_TIME_MODULES)
+                     if name.endswith(".py"))
     assert "model" in modules and "cookie" in modules
     expected = {
         "/etc/dnf/plugins/countme.conf": ("100644", "cn", ""),

@@ -25,7 +25,8 @@ import pytest
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, PROJECT)
 
-from alma_countme import repocheck, repotemplates, useragent  # noqa: E402
+from alma_countme import useragent  # noqa: E402
+from alma_countme.repotools import repocheck, repotemplates  # noqa: E402
 
 RENDER_REPOS = os.path.join(PROJECT, "tools", "render-repos")
 MIRRORLIST = "https://mirrors.almalinux.org/mirrorlist/$releasever/"

@@ -116,7 +116,7 @@ def _simulate_block(task):
     if os.path.exists(state):
         block.load(state)
     else:
-        block.start(run.plan.week_start(0))
+        block.start(run.plan.week_start(0), WeekSimulation)
     block.begin_week(week)
     sim = WeekSimulation(block, week, run.servers)
     columns = sim.run()

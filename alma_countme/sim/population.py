@@ -16,10 +16,7 @@ from alma_countme.sim import rand, vstep
 from alma_countme.sim.errors import SimError
 from alma_countme.sim.network import BLOCK, MAX_BLOCKS, NAT_BASE
 from alma_countme.sim.scenario import schedule_at as scenario_schedule_at
-
-DAY = 86400
-WEEK = model.WINDOW
-ROLE_COUNT = len(cat.ROLES)
+from alma_countme.sim.units import DAY, MANUAL_SLOTS, ROLE_COUNT, WEEK
 
 
 def epoch_seconds(day):
@@ -184,9 +181,6 @@ class Params:
         self.countries = None  # the run's countries.Countries, when countries.database names one
 
 
-MANUAL_SLOTS = 4  # possible dnf runs per system and (local) day
-
-
 class Block:
     """BLOCK system ids: fixed attributes and the state that carries from week to week."""
 
@@ -261,8 +255,12 @@ class Block:
 
     # ---- state ------------------------------------------------------------------------------------
 
-    def start(self, week0):
-        """State before the run: the starting population installed, with the cookies of a steady state."""
+    def start(self, week0, week_simulation):
+        """State before the run: the starting population installed, with the cookies of a steady state.
+
+        ``week_simulation`` is week.WeekSimulation (week.py builds on this module, so
+        the caller passes it): it runs the week before the start for the warm-up.
+        """
         p, c = self.params, self.catalog
         n = BLOCK
         W0 = week0
@@ -298,9 +296,9 @@ class Block:
         self.epoch[never] = model.DEFAULT_COOKIE.epoch
         self.window[never] = model.DEFAULT_COOKIE.window
         self.budget[never] = model.DEFAULT_COOKIE.budget
-        self._warm_up(W0)
+        self._warm_up(W0, week_simulation)
 
-    def _warm_up(self, W0):
+    def _warm_up(self, W0, week_simulation):
         """Run the week before the start for systems whose budget may carry over between weeks.
 
         Systems that fetch every day (the timer, always on) spend any budget
@@ -308,8 +306,6 @@ class Block:
         state. Desktops and systems without the timer may not: they go through
         the week before the run, with the model, from "counted the week before".
         """
-        from alma_countme.sim.week import WeekSimulation  # week builds on this module
-
         irregular = (self.status == self.ALIVE) & ((self.klass == cat.DESKTOP) | ~self.timer)
         if not irregular.any():
             self.installed = np.zeros(BLOCK, bool)
@@ -324,7 +320,7 @@ class Block:
         self.budget[fresh] = model.DEFAULT_COOKIE.budget
         self.last_fetch[fresh] = 0
         self.week = -1
-        WeekSimulation(self, -1, 1).warm_up(irregular)
+        week_simulation(self, -1, 1).warm_up(irregular)
         self.installed = np.zeros(BLOCK, bool)
 
     def _first_week_count_chance(self, expire):

@@ -18,7 +18,7 @@ import numpy as np
 from alma_countme.sim import catalog as cat
 from alma_countme.sim import network, rand, vstep
 from alma_countme.sim.arrays import distinct, distinct_first, distinct_inverse
-from alma_countme.sim.population import DAY, MANUAL_SLOTS, ROLE_COUNT, WEEK
+from alma_countme.sim.units import DAY, MANUAL_SLOTS, ROLE_COUNT, WEEK
 
 NEVER = np.iinfo(np.int64).max
 COLUMNS = 9  # (local) days that can overlap one UTC week

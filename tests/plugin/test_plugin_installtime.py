@@ -101,13 +101,13 @@ def test_rpmdb_time_in_the_future_is_flagged(tmp_path):
 @pytest.mark.skipif(shutil.which("rpmbuild") is None or shutil.which("faketime") is None,
                     reason="needs rpmbuild (for a package) and faketime (for its install time)")
 def test_rpmdb_install_time_is_the_oldest_package(tmp_path):
-    import harness.repo
+    import countme_harness.repo
 
     root = tmp_path / "root"
     installed_at = "2025-01-02 03:04:05"  # 1735787045
     subprocess.run(
         ["faketime", "-f", "@" + installed_at, "rpm", "--root", str(root), "-i", "--justdb", "--nodeps",
-         "--noscripts", harness.repo.probe_rpm()],
+         "--noscripts", countme_harness.repo.probe_rpm()],
         check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, TZ="UTC"),
     )
     assert installtime.query_rpmdb_install_time(str(root)) == (1735787045, None)

@@ -1,6 +1,6 @@
 """The plugin inside every real dnf 4 client, against the local mirror service.
 
-Every test runs on each dnf 4 client of harness.clients: bullseye's dnf 4.5.2 /
+Every test runs on each dnf 4 client of countme_harness.clients: bullseye's dnf 4.5.2 /
 libdnf 0.55 / Python 3.9, the host's dnf 4.14 / libdnf 0.69, trixie's 4.23 /
 0.74 and forky's 4.24 / 0.76 (``COUNTME_CLIENTS`` narrows that). On the last
 two libdnf takes the epoch from the machine-id itself and the plugin stands
@@ -17,11 +17,11 @@ import re
 import subprocess
 
 import pytest
-from harness.dnfrun import faketime_spec
-from harness.repo import probe_rpm
 from plugintools import DAY, MONDAY, PLUGIN_DIR, THURSDAY, WEEK, countme_warnings, write_plugin_conf
 
 from alma_countme import model
+from countme_harness.dnfrun import faketime_spec
+from countme_harness.repo import probe_rpm
 
 pytestmark = pytest.mark.clients(("bullseye", "bookworm", "trixie", "forky"))
 LEGACY_CLIENTS = ("bullseye", "bookworm")

@@ -28,7 +28,7 @@ def weeks_of(assignments, weeks=1, seed=5):
         for b in range(plan.blocks_by(number)):
             if b not in blocks:
                 blocks[b] = population.Block(b, seed, params, catalog, plan)
-                blocks[b].start(plan.week_start(0))
+                blocks[b].start(plan.week_start(0), week.WeekSimulation)
             blocks[b].begin_week(number)
             simulation = week.WeekSimulation(blocks[b], number, 2)
             yield number, blocks[b], simulation, simulation.run()

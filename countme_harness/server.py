@@ -90,7 +90,7 @@ class MirrorServer:
 
     Serves ``/mirrorlist...`` (one line: ``<url>/repo/``), ``/metalink...`` (a
     metalink for ``<url>/repo/repodata/repomd.xml``) and ``/repo/<file>`` from
-    ``repo_dir`` (made with :func:`harness.repo.make_repo` when None). Use as a
+    ``repo_dir`` (made with :func:`countme_harness.repo.make_repo` when None). Use as a
     context manager, or call :meth:`start` and :meth:`stop`.
 
     ``clock`` gives the time a request is logged at (default: real time);

@@ -40,7 +40,8 @@ class TemplateDataError(ValueError):
 
 
 def project_dir():
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # alma_countme/repotools/ -> the checkout.
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def default_template_dir():

@@ -2,16 +2,22 @@
 
 Modules, one job each:
 
-- :mod:`harness.repo`: a tiny rpm-md repository (rpmbuild + createrepo_c);
-- :mod:`harness.server`: the mirrorlist/metalink HTTP server on 127.0.0.1 that logs
+- :mod:`countme_harness.repo`: a tiny rpm-md repository (rpmbuild + createrepo_c);
+- :mod:`countme_harness.server`: the mirrorlist/metalink HTTP server on 127.0.0.1 that logs
   every request in Combined Log Format;
-- :mod:`harness.sandbox`: an ``--installroot`` with its own dnf.conf, repo files,
+- :mod:`countme_harness.sandbox`: an ``--installroot`` with its own dnf.conf, repo files,
   os-release and machine-id;
-- :mod:`harness.dnfrun`: runs the system dnf (or a chroot's) in a sandbox at a fake time;
-- :mod:`harness.chroots`: Debian chroots with other dnf/libdnf releases (debootstrap, cached);
-- :mod:`harness.clients`: the real clients (host and chroots) a test can run.
+- :mod:`countme_harness.dnfrun`: runs the system dnf (or a chroot's) in a sandbox at a fake time;
+- :mod:`countme_harness.chroots`: Debian chroots with other dnf/libdnf releases (debootstrap, cached);
+- :mod:`countme_harness.clients`: the real clients (host and chroots) a test can run.
 
-It imports nothing from pytest, so tools (``tools/countme-demo``) use it too.
+The commands built on it, each ``main(argv)`` behind a shim in tools/:
+
+- :mod:`countme_harness.demo`: ``tools/countme-demo``;
+- :mod:`countme_harness.overhead`: ``tools/plugin-overhead``;
+- :mod:`countme_harness.real_clients`: ``tools/real-clients``.
+
+It imports nothing from pytest, so those tools use it too.
 :func:`missing_requirements` says what this machine lacks for it.
 """
 
@@ -22,7 +28,7 @@ import subprocess
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 # The project's checkout (plugins and the alma_countme package are bound into chroots from here).
-CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DNF_SCRIPT = "/usr/bin/dnf"
 TOOLS = ("faketime", "createrepo_c", "rpmbuild", "unshare", "setpriv")
 

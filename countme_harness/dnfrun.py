@@ -1,5 +1,5 @@
 """Run a real dnf in a sandbox, at a fake time: the host's (Debian 12's python3-dnf, libdnf
-0.69) or a chroot client's (harness.clients; see :func:`_run_in_chroot`).
+0.69) or a chroot client's (countme_harness.clients; see :func:`_run_in_chroot`).
 
 Why each wrapper is there:
 

@@ -9,7 +9,7 @@
 | ``forky-dnf5`` | the forky chroot | dnf5 / libdnf5 |
 
 Versions are not taken from this table: each client reports them from its own
-programs (:func:`harness.chroots.probe_versions`), and the epoch rule follows
+programs (:func:`countme_harness.chroots.probe_versions`), and the epoch rule follows
 from the libdnf version (:func:`alma_countme.libdnfversion.epoch_rule`).
 """
 

@@ -40,7 +40,7 @@ class Sandbox:
     """An installroot at ``<base>/root`` (``base`` is usually pytest's tmp_path).
 
     Plugins: append a directory to ``plugin_dirs`` (empty: no plugins at all,
-    not even the host's) and :func:`harness.dnfrun.run_dnf` passes it as
+    not even the host's) and :func:`countme_harness.dnfrun.run_dnf` passes it as
     ``pluginpath``; plugin configs go in ``plugin_conf_dir`` (dnf.conf's
     ``pluginconfpath``).
     """
@@ -49,7 +49,7 @@ class Sandbox:
         self.base = str(base)
         self.root = os.path.join(self.base, "root")
         self.releasever = releasever
-        # The harness.clients.Client whose dnf runs here (None: the host's).
+        # The countme_harness.clients.Client whose dnf runs here (None: the host's).
         self.client = client
         # The running system's /etc as a run sees it: for a chroot client a copy of the
         # chroot's /etc mounted over it; on the host only its machine-id is overlaid.

@@ -4,7 +4,7 @@ libdnf >= 0.73.2 takes a system's age from the mtime of /etc/machine-id when
 that file is valid. The plugin uses the same source by default, and reads the
 same file: the running system's /etc/machine-id, also under ``--installroot``,
 because that is what libdnf 0.74 and 0.76 and dnf5 read there (shown by
-tests/test_real_clients.py); :data:`RUNNING_ROOT` is that root. The rpm
+tests/plugin/test_real_clients.py); :data:`RUNNING_ROOT` is that root. The rpm
 database's install time (the oldest package's INSTALLTIME, inside
 ``--installroot``) is shown by ``dnf countme status`` and can be chosen as the
 source instead; because querying the database costs far more than the few
@@ -83,7 +83,7 @@ def libdnf_machine_id_mtime(root):
     Their get_system_epoch(): the file must stat with a non-zero size and its first
     word must not be ``uninitialized``; a file of white space only, or with an mtime
     in the future, still counts (checked against the real clients by
-    tests/test_real_clients.py). The plugin is stricter for its own writes
+    tests/plugin/test_real_clients.py). The plugin is stricter for its own writes
     (:func:`machine_id`), but predicting those libdnf versions needs this rule.
     """
     return libdnf_machine_id_file_mtime(in_root(root, MACHINE_ID_PATH))

@@ -1,7 +1,7 @@
 """The User-Agent libdnf sends, built from os-release data as libdnf builds it.
 
 libdnf 0.69 (AlmaLinux 9, and Debian 12's build, checked against the real
-library by tests/test_real_libdnf.py) and older reports
+library by tests/plugin/test_real_libdnf.py) and older reports
 ``libdnf (NAME VERSION_ID; VARIANT_ID; OS.BASEARCH)`` for any distribution.
 Later upstream releases added a whitelist: the long form only for listed
 names and only listed variants, anything else falling back to plain

@@ -26,7 +26,7 @@ from countme_harness import chroots, clients
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The tests marked ``clients`` (each runs once per real client).
-MATRIX_TESTS = ["tests/test_real_libdnf.py", "tests/test_real_clients.py",
+MATRIX_TESTS = ["tests/plugin/test_real_libdnf.py", "tests/plugin/test_real_clients.py",
                 "tests/plugin/test_plugin_realdnf.py"]
 
 

@@ -17,10 +17,10 @@ MAX_LINES = 400
 # shrink: a module leaves it when it is split (or its docstring gives the
 # reason it is over 400 lines), and no module joins it.
 OVERSIZED_UNTIL_SPLIT = {
-    "alma_countme/sim/population.py",
-    "alma_countme/sim/replay.py",
-    "alma_countme/sim/scenario.py",
-    "alma_countme/sim/week.py",
+    "alma_countme/sim/generation/population.py",
+    "alma_countme/sim/traffic/replay.py",
+    "alma_countme/sim/config/scenario.py",
+    "alma_countme/sim/generation/week.py",
     "alma_countme/status.py",
 }
 
@@ -45,7 +45,7 @@ def package_modules():
 def imported_names(name, path):
     """The absolute dotted names one module imports; ``from X import y`` gives X.y.
 
-    X.y is a module (``from alma_countme.sim import rand``) or a name in X
+    X.y is a module (``from alma_countme.sim.common import rand``) or a name in X
     (``from alma_countme.model import WINDOW``): :func:`import_graph` resolves
     it to the longest package module it starts with.
     """
@@ -115,7 +115,8 @@ def test_the_graph_sees_the_package():
     # Guards the cycle test against a graph with no edges.
     graph = import_graph()
     assert {"alma_countme.cookie", "alma_countme.settings"} <= graph["alma_countme.runtime"]  # relative
-    assert "alma_countme.sim.engine" in graph["alma_countme.sim.cmd_generate"]  # inside a function
+    # inside a function:
+    assert "alma_countme.sim.generation.engine" in graph["alma_countme.sim.commands.generate"]
     assert "alma_countme.repotools.repotemplates" in graph["alma_countme.repotools.render_cli"]
     assert "countme_harness.chroots" in graph["countme_harness.clients"]  # from . import chroots
 
@@ -157,3 +158,43 @@ def test_the_allow_list_only_names_modules_still_over_400_lines():
     for relative in sorted(OVERSIZED_UNTIL_SPLIT):
         with open(os.path.join(TOP, relative), encoding="utf-8") as stream:
             assert stream.read().count("\n") > MAX_LINES, relative + " is short now: drop it from the list"
+
+
+# The simulator's subpackages, lowest first: each imports only from its own
+# layer and those before it, so a reader can start at the bottom.
+SIM_LAYERS = ("common", "config", "logs", "generation", "traffic", "reports", "commands")
+
+
+def _layer(module):
+    """The layer index of a module of alma_countme: -1 for the shipped top level, else by subpackage."""
+    parts = module.split(".")
+    if len(parts) <= 2 and not (len(parts) == 2 and parts[1] in ("sim", "repotools")):
+        return ("top", -1)
+    if parts[1] == "repotools":
+        return ("repotools", 0)
+    if len(parts) == 2 or parts[2] not in SIM_LAYERS:  # alma_countme.sim, .sim.__main__
+        return ("sim", len(SIM_LAYERS))
+    return ("sim", SIM_LAYERS.index(parts[2]))
+
+
+def test_every_sim_module_sits_in_a_layer():
+    loose = [name for name in package_modules() if name.startswith("alma_countme.sim.")
+             and name.split(".")[2] not in SIM_LAYERS and name != "alma_countme.sim.__main__"]
+    assert loose == [], "put these in one of %s: %s" % (", ".join(SIM_LAYERS), ", ".join(loose))
+
+
+def test_imports_only_go_down():
+    upward = []
+    for module, targets in import_graph().items():
+        if not module.startswith("alma_countme"):
+            continue
+        kind, level = _layer(module)
+        for target in targets:
+            if not target.startswith("alma_countme"):
+                continue
+            target_kind, target_level = _layer(target)
+            if target_kind == "top":
+                continue  # the shipped modules are the bottom of everything
+            if kind == "top" or target_kind != kind or target_level > level:
+                upward.append("%s -> %s" % (module, target))
+    assert upward == [], "imports that go up or sideways: " + ", ".join(sorted(upward))

@@ -2,6 +2,6 @@
 
 import sys
 
-from alma_countme.sim.cli import main
+from alma_countme.sim.commands.cli import main
 
 sys.exit(main())

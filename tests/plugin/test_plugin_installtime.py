@@ -118,7 +118,7 @@ def test_rpmdb_install_time_is_the_oldest_package(tmp_path):
     ("\n", True), (MACHINE_ID, True),
 ])
 def test_machine_id_as_libdnf_074_and_dnf5_read_it(tmp_path, content, counts):
-    """Their rule (shown by tests/test_real_clients.py): size and first word only, no clock check."""
+    """Their rule (shown by tests/plugin/test_real_clients.py): size and first word only, no clock check."""
     future = THURSDAY + 5 * WEEK
     if content is not None:
         write_machine_id(tmp_path, content, future)

@@ -1,0 +1,134 @@
+"""Command-line options shared by the countme-sim commands: scenario selection, numbers, shards."""
+
+import argparse
+import os
+
+from alma_countme.sim.common.errors import SimError
+
+
+def add_scenario_options(parser):
+    parser.add_argument("--scenario", metavar="FILE",
+                        help="TOML file of scenario keys to change (the rest keep the shipped default's "
+                             "values), or the name of a shipped scenario (`countme-sim scenario --list`)")
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one scenario key, e.g. --set population.size=10000 (repeatable; "
+                             "applied after --scenario; the value is TOML, else a string)")
+
+
+def add_compression_options(parser):
+    parser.add_argument("--compress", choices=("gzip", "zstd"), metavar="KIND",
+                        help="compress the logs: gzip (.log.gz) or zstd (.log.zst) (default: plain .log)")
+    parser.add_argument("--gzip", dest="compress", action="store_const", const="gzip",
+                        help="the same as --compress gzip")
+    parser.add_argument("--gzip-level", type=gzip_level, default=1, metavar="L",
+                        help="gzip level: 1 to 3 are ISA-L's fast levels, 4 to 9 zlib's slower, smaller "
+                             "ones (default: %(default)s)")
+    parser.add_argument("--zstd-level", type=zstd_level, default=1, metavar="L",
+                        help="zstd level, 1 (fast) to 19 (small) (default: %(default)s)")
+
+
+def compression(args):
+    """The Compression the options of :func:`add_compression_options` ask for, or None (plain)."""
+    from alma_countme.sim.logs.compression import Compression
+
+    if args.compress is None:
+        return None
+    return Compression(args.compress, args.gzip_level if args.compress == "gzip" else args.zstd_level)
+
+
+def load_scenario(args):
+    from alma_countme.sim.config import scenario
+    return scenario.load(args.scenario, args.assignments)
+
+
+def default_jobs():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def whole_number(low, high=None, unit=""):
+    """An argparse ``type`` accepting whole numbers from ``low`` to ``high`` (None: no limit)."""
+    span = "%d or more" % low if high is None else "%d to %d" % (low, high)
+    if unit:
+        span += " " + unit
+
+    def convert(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r is not a whole number (use %s)" % (text, span)) from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError("%d is out of range (use %s)" % (value, span))
+        return value
+
+    return convert
+
+
+jobs = whole_number(1, 1024, "processes")
+positive = whole_number(1)
+seed = whole_number(0, 2 ** 63 - 1)
+gzip_level = whole_number(1, 9, "(1 fast, 9 small)")
+zstd_level = whole_number(1, 19, "(1 fast, 19 small)")
+pixels = whole_number(50, 10000, "pixels")
+port = whole_number(0, 65535)
+
+
+def shard(text):
+    """``K/N`` -> (K, N) with 1 <= K <= N."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not K/N, e.g. 2/8" % text) from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError("%s: K must be from 1 to N" % text)
+    return k, n
+
+
+def check_output_dir(path):
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise SimError("--out %s exists and is not a directory" % path)
+
+
+def _probe_directory(directory, option, shown):
+    """Raise SimError unless a file can be created in ``directory`` (what every writer here does)."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(prefix=".countme-sim-probe-", dir=directory):
+            pass
+    except OSError as error:
+        raise SimError("%s %s: cannot write there: %s" % (option, shown, error.strerror or error)) from None
+
+
+def writable_dir(path, option="--out"):
+    """Make sure ``path`` is a directory this process can create files in (made if missing).
+
+    Called before any work starts, so that a bad output path costs one line and
+    exit 2, not a traceback after the work is done.
+    """
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise SimError("%s %s exists and is not a directory" % (option, path))
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise SimError("%s %s: cannot create the directory: %s"
+                       % (option, path, error.strerror or error)) from None
+    _probe_directory(path, option, path)
+    return path
+
+
+def writable_file(path, option):
+    """Make sure ``path`` can be written (atomically, next to where it goes) before any work starts."""
+    if os.path.isdir(path):
+        raise SimError("%s %s is a directory, not a file" % (option, path))
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise SimError("%s %s exists and is not a regular file" % (option, path))
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise SimError("%s %s: directory %s does not exist" % (option, path, directory))
+    _probe_directory(directory, option, path)
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise SimError("%s %s: cannot write there: Permission denied" % (option, path))
+    return path

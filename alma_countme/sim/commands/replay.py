@@ -1,0 +1,279 @@
+"""countme-sim replay: send a simulated request stream to a mirrorlist service over HTTP."""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+from alma_countme.sim.commands import options
+
+SUMMARY = "send a simulated request stream to a mirrorlist service over HTTP (load replay)"
+
+DESCRIPTION = """\
+Send the requests of a simulated stream (the logs `countme-sim generate` wrote)
+to a mirrorlist service over real HTTP/1.1 keep-alive connections, each with its
+simulated client's User-Agent and its address in X-Forwarded-For, plus the
+simulated time and status in X-Countme-Sim-Time and X-Countme-Sim-Status (which
+`countme-sim serve --sim-headers` plays back; other servers ignore them).
+
+Timing: --speedup 1 replays in real time, --speedup 600 makes a week last 17
+minutes, --speedup max sends as fast as the connections allow. The run stops at
+the end of the stream, after --max-requests or after --duration seconds.
+Shows the live rate, latency percentiles and errors (every second on a
+terminal, every 10 s otherwise) and writes a JSON report with --report.
+
+A target that is not a loopback address is refused unless you pass
+--allow-remote-target: a replay is real load on a real service.
+
+--bench measures the highest sustained rate this machine reaches: it starts
+`countme-sim serve` on a free local port, measures a reference on it (wrk -t1
+with the same connections when wrk is installed, else a minimal fixed
+raw-socket client) for --duration seconds (default 10), then replays at full
+speed as long, using the stream if given, else a synthetic one, and prints the
+replay's rate over the reference's. For more load than one machine makes, use the Locust file
+(--locustfile-path prints where it is).
+
+Exit status: 0 when every request got an answer that is not an error (or is
+the very error status the simulated service gave), 1 otherwise, 2 on bad input."""
+
+EPILOG = """\
+examples:
+  countme-sim replay out/ --target http://127.0.0.1:8080 --speedup 20000 --report replay.json
+  countme-sim replay out/logs/mirror1 --speedup max --max-requests 100000 --connections 128
+  countme-sim replay --bench --duration 15
+  locust -f "$(countme-sim replay --locustfile-path)" --headless -H http://127.0.0.1:8080 --stream out/"""
+
+SERVE_READY = re.compile(r"listening on (http://\S+)")
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "replay", help=SUMMARY, description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("stream", nargs="*", metavar="STREAM",
+                        help="generate's output directory, or log files or directories to replay")
+    parser.add_argument("--target", default="http://127.0.0.1:8080", metavar="URL",
+                        help="the mirrorlist service's root URL (default: %(default)s)")
+    parser.add_argument("--allow-remote-target", action="store_true",
+                        help="allow a target that is not a loopback address")
+    parser.add_argument("--speedup", type=_speedup, default=1.0, metavar="X|max",
+                        help="stream time / wall time; max sends as fast as possible (default: 1, real time)")
+    parser.add_argument("--connections", type=options.positive, default=64, metavar="N",
+                        help="keep-alive connections (default: %(default)s)")
+    parser.add_argument("--pipeline", type=options.whole_number(1, 1000), default=1, metavar="N",
+                        help="requests in flight on each connection (HTTP/1.1 pipelining; the server must "
+                             "answer in order, as countme-sim serve does) (default: %(default)s)")
+    parser.add_argument("--max-requests", type=options.positive, metavar="N", help="stop after N requests")
+    parser.add_argument("--duration", type=_positive_float, metavar="SECONDS",
+                        help="stop after this many wall-clock seconds")
+    parser.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
+                        help="per-request timeout (default: %(default)s)")
+    parser.add_argument("--no-sim-headers", dest="sim_headers", action="store_false",
+                        help="do not send X-Countme-Sim-Time and X-Countme-Sim-Status")
+    parser.add_argument("--report", metavar="FILE", help="write the final report (JSON) to FILE")
+    parser.add_argument("--json", action="store_true",
+                        help="print the final report (JSON) on standard output")
+    parser.add_argument("--quiet", action="store_true", help="no live status")
+    parser.add_argument("--bench", action="store_true",
+                        help="measure the top sustained rate against a local `countme-sim serve`, and "
+                             "wrk's (or a fixed client's) on it in the same run")
+    parser.add_argument("--bench-log", metavar="FILE", default=os.devnull,
+                        help="with --bench: the server's access log (default: none, /dev/null)")
+    parser.add_argument("--locustfile-path", action="store_true",
+                        help="print the path of the Locust file (shards the stream over Locust workers)"
+                             " and exit")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _speedup(text):
+    if text.strip().lower() in ("max", "0"):
+        return None
+    return _positive_float(text)
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("expected a number above 0, got %r" % text)
+    return value
+
+
+def run(args):
+    from alma_countme.sim.common.errors import SimError
+    from alma_countme.sim.traffic import replay
+
+    if args.locustfile_path:
+        from importlib.util import find_spec
+
+        print(find_spec("alma_countme.sim.traffic.locustfile").origin)
+        return 0
+    if args.bench:
+        return _bench(args)
+    if not args.stream:
+        raise SimError("replay: name the stream to send (generate's output directory or log files)")
+    target = replay.check_target(args.target, args.allow_remote_target)
+    _check_report_path(args)
+    return _replay(args, target, _stream(args.stream))
+
+
+def _check_report_path(args):
+    """Before any request: a report that cannot be written would be lost after the whole replay."""
+    if args.report:
+        options.writable_file(args.report, "--report")
+
+
+def _stream(paths):
+    from alma_countme.sim.logs import logsource
+
+    logsource.log_files(paths)  # fail now, before any connection, if there is nothing to send
+    return logsource.replay_requests(paths)
+
+
+def _replay(args, target, requests, extra=None):
+    from alma_countme.sim.traffic import replay
+
+    progress = None if args.quiet else replay.progress_printer()
+    if not args.quiet:
+        speed = "as fast as possible" if args.speedup is None else "speedup %g" % args.speedup
+        print("countme-sim replay: %s, %d connections, %s" % (target.url, args.connections, speed),
+              file=sys.stderr, flush=True)
+    try:
+        replayer = replay.replay(
+            target, requests, speedup=args.speedup, connections=args.connections,
+            max_requests=args.max_requests, duration=args.duration, timeout=args.timeout,
+            sim_headers=args.sim_headers, progress=progress, pipeline=args.pipeline)
+    except KeyboardInterrupt:
+        print("countme-sim replay: interrupted", file=sys.stderr)
+        return 130
+    report = replayer.report()
+    if extra:
+        report.update(extra)
+    reference = (extra or {}).get("bench", {}).get("reference_rate_per_second")
+    if reference:
+        report["bench"]["ratio_to_reference"] = round(report["rate_per_second"] / reference, 2)
+    if args.report:
+        _write_json(args.report, report)
+    if args.json:
+        json.dump(report, sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    elif not args.quiet:
+        print("countme-sim replay: %s: %s sent, %s ok, %s errors in %.1f s (%s/s)%s" % (
+            report["stopped_by"], "{:,}".format(report["sent"]), "{:,}".format(report["ok"]),
+            "{:,}".format(report["errors"]), report["wall_seconds"],
+            "{:,.0f}".format(report["rate_per_second"]),
+            "; errors: %s" % report["errors_by_kind"] if report["errors"] else ""), file=sys.stderr)
+        if reference:
+            print("countme-sim replay --bench: replay / reference: %.2f (%s against %s requests/s)" % (
+                report["bench"]["ratio_to_reference"], "{:,.0f}".format(report["rate_per_second"]),
+                "{:,.0f}".format(reference)), file=sys.stderr)
+    return 0 if report["errors"] == 0 else 1
+
+
+def _write_json(path, data):
+    """Atomically: a reader never sees half a report."""
+    temporary = "%s.tmp-%d" % (path, os.getpid())
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.replace(temporary, path)
+
+
+def _bench(args):
+    from alma_countme.sim.common.errors import SimError
+    from alma_countme.sim.traffic import replay
+
+    if args.duration is None and args.max_requests is None:
+        args.duration = 10.0
+    args.speedup = None
+    _check_report_path(args)
+    requests = _stream(args.stream) if args.stream else synthetic_stream()
+    server = subprocess.Popen(
+        # --sim-headers: the server answers what the simulated service answered, so a
+        # simulated 404 or 503 is not counted as an error of the run.
+        [sys.executable, "-m", "alma_countme.sim", "serve", "--port", "0", "--sim-headers",
+         "--log", args.bench_log],
+        stderr=subprocess.PIPE, text=True)
+    try:
+        url = _wait_ready(server)
+        target = replay.check_target(url)
+        reference = _reference(target, args)
+        bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
+                 "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
+                 "pipeline": args.pipeline}
+        bench.update(reference)
+        status = _replay(args, target, requests, extra={"bench": bench})
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    if server.returncode not in (0, -15):
+        raise SimError("replay --bench: the server exited with status %s" % server.returncode)
+    return status
+
+
+def _reference(target, args):
+    """The rate of wrk (or, without wrk, the minimal fixed client) on the same server with the
+    same connections, for as long as the replay will run, sending the synthetic stream's first
+    request again and again."""
+    from alma_countme.sim.traffic import fixedclient, replay
+
+    seconds = args.duration or 10.0
+    request = next(synthetic_stream())
+    headers = {"User-Agent": request.agent, "Accept": "*/*", "X-Forwarded-For": request.addr,
+               replay.SIM_TIME_HEADER: str(request.time), replay.SIM_STATUS_HEADER: str(request.status)}
+    if fixedclient.wrk_path():
+        name = "wrk -t1 -c%d (one request, again and again)" % args.connections
+        rate = fixedclient.wrk_rate(target.url + request.target, headers, args.connections, seconds)
+    else:
+        name = "fixed raw-socket client, one process (wrk is not installed)"
+        encoded = replay.encode_request(request, "%s:%d" % (target.host, target.port))
+        rate = fixedclient.fixed_rate(target.host, target.port, encoded, args.connections, seconds)
+    if not args.quiet:
+        print("countme-sim replay --bench: reference: %s: %s requests/s" % (name, "{:,.0f}".format(rate)),
+              file=sys.stderr, flush=True)
+    return {"reference": name, "reference_rate_per_second": round(rate, 1)}
+
+
+def _wait_ready(server, timeout=30.0):
+    from alma_countme.sim.common.errors import SimError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = server.stderr.readline()
+        if not line:
+            break
+        match = SERVE_READY.search(line)
+        if match:
+            return match.group(1)
+    raise SimError("replay --bench: `countme-sim serve` did not start (exit status %s)" % server.poll())
+
+
+def synthetic_stream():
+    """An endless stream of plausible AlmaLinux requests, for --bench without a stream."""
+    from alma_countme.sim.logs.logsource import StreamRequest
+
+    agents = ["libdnf (AlmaLinux %s; generic; Linux.%s)" % (version, arch)
+              for version in ("8.10", "9.5", "9.6", "10.0") for arch in ("x86_64", "aarch64")]
+    repos = ("baseos", "appstream", "extras", "crb")
+    now = int(time.time())
+    index = 0
+    while True:
+        agent = agents[index % len(agents)]
+        release = agent.split()[2].split(".")[0]
+        target = "/mirrorlist/%s/%s" % (release, repos[index % len(repos)])
+        if index % 29 == 0:
+            target += "?countme=%d" % (1 + index % 4)
+        addr = "10.%d.%d.%d" % (index >> 16 & 255, index >> 8 & 255, index & 255)
+        yield StreamRequest(now, addr, "GET", target, agent, 200)
+        index += 1

@@ -1,0 +1,1 @@
+"""What every part of the simulator shares: its error type, seeded random streams, array helpers."""

@@ -1,0 +1,13 @@
+"""The units population.py and week.py share: time, and the sizes of a block's tables.
+
+Its own module so that week.py, which simulates a population's week, need not
+import population.py, which describes the population.
+"""
+
+from alma_countme import model
+from alma_countme.sim.config import catalog as cat
+
+DAY = 86400
+WEEK = model.WINDOW
+ROLE_COUNT = len(cat.ROLES)
+MANUAL_SLOTS = 4  # possible dnf runs per system and (local) day

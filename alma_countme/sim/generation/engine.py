@@ -1,0 +1,303 @@
+"""Running a simulation: blocks of systems week by week, then the week's log files, then the truth.
+
+Week by week, two kinds of task run on a pool of processes:
+
+1. every block of systems simulates the week (state kept in a temporary
+   directory between weeks) and leaves its lines, sorted, in that directory;
+2. every log file of the week (one per UTC day and service node) that belongs
+   to this shard gathers its lines from all blocks and is written.
+
+A week's files need all its blocks, but the next week's blocks need only their
+own state: the files of week w are written while the blocks of week w+1 are
+simulated, so the disk is kept busy while the processors simulate.
+
+Everything a file holds is fixed by the scenario and the seed, so shards
+(``--shard K/N`` takes every N-th file) and jobs only decide who writes what.
+The first shard also writes truth.csv, summary.json, summary.txt and
+scenario.toml.
+"""
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+import socket
+import sys
+import time
+
+import numpy as np
+
+from alma_countme.sim.common.arrays import distinct_inverse
+from alma_countme.sim.common.errors import SimError
+from alma_countme.sim.config import catalog as cat
+from alma_countme.sim.config import scenario as scenario_module
+from alma_countme.sim.generation import countries, logformat, network, population, truth
+from alma_countme.sim.generation.week import (
+    LINE_DTYPE,
+    WeekSimulation,
+    WeekStats,
+    index_addresses,
+    make_unique,
+    output,
+    summarise,
+)
+
+_CONTEXT = None  # the Run of this process (workers inherit it at fork)
+
+
+class Run:
+    """One ``countme-sim generate``: its settings and the objects every task needs."""
+
+    def __init__(self, scenario, out, fmt=None, servers=None, seed=None, shard=(1, 1), jobs=1,
+                 compression=None, progress=False, logs=True):
+        self.scenario = scenario
+        self.logs = logs  # False: only the truth and the summaries (e.g. for `countme-sim rollout`)
+        if fmt is not None:
+            scenario["output"]["format"] = fmt
+        if servers is not None:
+            scenario["output"]["servers"] = servers
+        if seed is not None:
+            scenario["run"]["seed"] = seed
+        self.format = scenario["output"]["format"]
+        self.servers = scenario["output"]["servers"]
+        self.seed = scenario["run"]["seed"]
+        self.weeks = scenario["run"]["weeks"]
+        self.out = out
+        self.shard = shard
+        self.jobs = max(1, jobs)
+        self.compression = compression  # a compression.Compression, or None for plain logs
+        self.progress = progress
+        self.catalog = cat.Catalog(scenario, self.format)
+        self.params = population.Params(scenario, self.catalog)
+        self.plan = population.Plan(scenario, self.seed)
+        self.countries = countries.from_scenario(scenario, self.seed, self.plan.block_count)
+        self.params.countries = self.countries
+        self.country_count = len(self.countries.codes) if self.countries is not None else 0
+        self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
+        self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # time spent in each kind of task, all jobs
+
+    # ---- file names -------------------------------------------------------------------------------
+
+    def log_path(self, week, day, server):
+        start = self.plan.week_start(week) + day * population.DAY
+        name = "access-%s.log%s" % (time.strftime("%Y-%m-%d", time.gmtime(start)),
+                                    "" if self.compression is None else self.compression.suffix)
+        return os.path.join(self.out, "logs", "mirror%d" % (server + 1), name)
+
+    def mine(self, week, day, server):
+        """Whether this shard writes the file of (week, day, server)."""
+        if not self.logs:
+            return False
+        index = (week * 7 + day) * self.servers + server
+        return index % self.shard[1] == self.shard[0] - 1
+
+    def _block_files(self, week, block):
+        base = os.path.join(self.tmp, "w%d" % week, "b%d" % block)
+        return base + ".lines.npy", base + ".offsets.npy", base + ".addresses.npy", base + ".suffixes.npy"
+
+    def _state_file(self, block):
+        return os.path.join(self.tmp, "state", "b%d.npz" % block)
+
+
+def _run_task(task):
+    """A pool task: ("simulate", week, block) or ("write", week, day, server, blocks).
+    Returns (task, result, seconds)."""
+    started = time.perf_counter()
+    result = _simulate_block(task[1:]) if task[0] == "simulate" else _write_file(task[1:])
+    return task, result, time.perf_counter() - started
+
+
+def _simulate_block(task):
+    """Phase 1 task: one block's week. Returns (block, WeekStats)."""
+    run = _CONTEXT
+    week, number = task
+    block = population.Block(number, run.seed, run.params, run.catalog, run.plan)
+    state = run._state_file(number)
+    if os.path.exists(state):
+        block.load(state)
+    else:
+        block.start(run.plan.week_start(0), WeekSimulation)
+    block.begin_week(week)
+    sim = WeekSimulation(block, week, run.servers)
+    columns = sim.run()
+    nudged = make_unique(columns, run.catalog, sim.W0, sim.W1)
+    addresses = index_addresses(columns)
+    stats = summarise(sim, columns)
+    stats.nudged = nudged
+    lines, offsets, suffix_keys = output(sim, columns)
+    lines_path, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
+    np.save(lines_path, lines)
+    np.save(offsets_path, offsets)
+    if run.countries is not None:
+        np.save(addresses_path, run.countries.address_table(number, addresses))
+    else:
+        np.save(addresses_path, network.address_table(network.address_keys(run.seed, number, addresses)))
+    np.save(suffixes_path, suffix_keys)
+    if week < run.weeks - 1:
+        block.save(state)
+    return number, stats
+
+
+def _write_file(task):
+    """Phase 2 task: one log file from every block's lines. Returns (path, lines)."""
+    run = _CONTEXT
+    week, day, server, blocks = task
+    slot = day * run.servers + server
+    times, address_index, suffix_index, addresses, suffix_keys = [], [], [], [], []
+    address_base = suffix_base = 0
+    for number in range(blocks):
+        lines_path, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
+        offsets = np.load(offsets_path)
+        if offsets[slot + 1] == offsets[slot]:
+            continue
+        part = np.load(lines_path, mmap_mode="r")[offsets[slot]:offsets[slot + 1]]
+        times.append(part["t"])
+        # Indices into the concatenation of the blocks' address tables and suffix keys.
+        address_index.append(part["addr"] + address_base)
+        suffix_index.append(part["suffix"] + suffix_base)
+        addresses.append(np.load(addresses_path))
+        suffix_keys.append(np.load(suffixes_path))
+        address_base += len(addresses[-1])
+        suffix_base += len(suffix_keys[-1])
+    lines = np.zeros(0, LINE_DTYPE)
+    if times:
+        # Each block's part is in order already; a stable sort by time keeps blocks in number order.
+        t = np.concatenate(times)
+        order = np.argsort(t, kind="stable")
+        # Blocks share most suffixes: one small table for the file keeps the gathers in cache.
+        keys, inverse = distinct_inverse(np.concatenate(suffix_keys))
+        lines = np.empty(len(t), LINE_DTYPE)
+        lines["t"] = t[order]
+        lines["addr"] = np.concatenate(address_index)[order]
+        lines["suffix"] = inverse[np.concatenate(suffix_index)[order]]
+    else:
+        keys = np.zeros(0, np.int64)
+    path = run.log_path(week, day, server)
+    day_start = day * population.DAY  # lines count seconds from the week's start
+    table = addresses[0] if len(addresses) == 1 else np.concatenate(addresses) if addresses else None
+    chunks = logformat.render(lines, table, logformat.suffix_table(keys, run.catalog),
+                              logformat.time_table(run.plan.week_start(week) + day_start), day_start,
+                              logformat.line_end(run.catalog, server))
+    logformat.write_file(path, chunks, run.compression)
+    return path, len(lines)
+
+
+@contextlib.contextmanager
+def _pool(jobs):
+    if jobs == 1:
+        yield None
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    try:
+        yield pool
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _map(pool, function, tasks):
+    if pool is None:
+        return map(function, tasks)
+    return pool.imap_unordered(function, tasks)
+
+
+def _progress_bar(run, total):
+    if not run.progress:
+        return None
+    from tqdm import tqdm
+    # The bar counts steps: a block of systems simulated for a week, or one day's log file
+    # written; the description says which of the two a week is at.
+    return tqdm(total=total, unit="step", desc="countme-sim", file=sys.stderr, leave=False)
+
+
+def _make_dirs(run):
+    for directory in [run.out, os.path.join(run.out, "logs"), run.tmp, os.path.join(run.tmp, "state")] + [
+            os.path.join(run.out, "logs", "mirror%d" % (s + 1)) for s in range(run.servers)]:
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as error:
+            raise SimError("cannot create directory %s: %s" % (directory, error.strerror or error)) from None
+
+
+def generate(run):
+    """Simulate and write everything; returns (list of per-week WeekStats, lines written, files written)."""
+    global _CONTEXT
+    _make_dirs(run)
+    _CONTEXT = run
+    started = time.time()
+    weekly = [None] * run.weeks
+    by_block = {week: {} for week in range(run.weeks)}
+    written = {"lines": 0, "files": 0}
+    total = sum(run.plan.blocks_by(w) for w in range(run.weeks)) + sum(
+        1 for w in range(run.weeks) for d in range(7) for s in range(run.servers) if run.mine(w, d, s))
+    bar = _progress_bar(run, total)
+    try:
+        with _pool(run.jobs) as pool:
+            # Step k writes the files of week k-1 (first in the queue: the disk starts at once)
+            # and simulates week k; every task of a step depends only on earlier steps.
+            for step in range(run.weeks + 1):
+                tasks = []
+                if step > 0:
+                    week = step - 1
+                    tasks += [("write", week, d, s, run.plan.blocks_by(week)) for d in range(7)
+                              for s in range(run.servers) if run.mine(week, d, s)]
+                if step < run.weeks:
+                    os.makedirs(os.path.join(run.tmp, "w%d" % step), exist_ok=True)
+                    tasks += [("simulate", step, b) for b in range(run.plan.blocks_by(step))]
+                if bar is not None:
+                    bar.set_description(_step_description(step, run.weeks))
+                for task, result, seconds in _map(pool, _run_task, tasks):
+                    run.phase_seconds[task[0]] += seconds
+                    if task[0] == "simulate":
+                        by_block[task[1]][result[0]] = result[1]
+                    else:
+                        written["lines"] += result[1]
+                        written["files"] += 1
+                    if bar is not None:
+                        bar.update()
+                if step < run.weeks:
+                    stats = WeekStats(run.catalog, run.country_count)
+                    for number in sorted(by_block[step]):
+                        stats.add(by_block[step].pop(number))
+                    weekly[step] = stats
+                if step > 0:
+                    shutil.rmtree(os.path.join(run.tmp, "w%d" % (step - 1)), ignore_errors=True)
+        if run.shard[0] == 1:
+            _write_results(run, weekly)
+    finally:
+        if bar is not None:
+            bar.close()
+        shutil.rmtree(run.tmp, ignore_errors=True)
+        _CONTEXT = None
+    run.seconds = time.time() - started
+    return weekly, written["lines"], written["files"]
+
+
+def _step_description(step, weeks):
+    if step == 0:
+        return "week 1/%d: simulating blocks of systems" % weeks
+    if step == weeks:
+        return "week %d/%d: writing log files" % (weeks, weeks)
+    return "week %d/%d: writing log files, week %d: simulating blocks of systems" % (step, weeks, step + 1)
+
+
+def _write_text(path, text):
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise SimError("cannot write %s: %s; that file is incomplete and was removed"
+                       % (path, error.strerror or error)) from None
+
+
+def _write_results(run, weekly):
+    result = truth.Truth(run, weekly)
+    _write_text(os.path.join(run.out, "truth.csv"), result.csv_text())
+    _write_text(os.path.join(run.out, "summary.json"), result.summary_json())
+    if run.countries is not None:
+        _write_text(os.path.join(run.out, "truth-countries.csv"), result.country_csv_text())
+    _write_text(os.path.join(run.out, "summary.txt"), truth.summary_table(result.summary()))
+    _write_text(os.path.join(run.out, "scenario.toml"), scenario_module.to_toml(run.scenario))

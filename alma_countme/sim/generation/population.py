@@ -1,0 +1,471 @@
+"""Who the systems are: the install plan, and a block of systems with its state across weeks.
+
+System ids are dealt out in order: the starting population first, then each
+week's installs. Ids are grouped in blocks of :data:`BLOCK`; everything random
+about a block is drawn from generators keyed by (seed, purpose, block[, week]),
+so a block's history does not depend on how blocks are spread over processes.
+"""
+
+import datetime
+
+import numpy as np
+
+from alma_countme import model
+from alma_countme.sim.common import rand
+from alma_countme.sim.common.errors import SimError
+from alma_countme.sim.config import catalog as cat
+from alma_countme.sim.config.scenario import schedule_at as scenario_schedule_at
+from alma_countme.sim.config.units import DAY, MANUAL_SLOTS, ROLE_COUNT, WEEK
+from alma_countme.sim.generation import vstep
+from alma_countme.sim.generation.network import BLOCK, MAX_BLOCKS, NAT_BASE
+
+
+def epoch_seconds(day):
+    """Seconds since 1970 of a date's midnight UTC."""
+    return int((day - datetime.date(1970, 1, 1)).days) * DAY
+
+
+class Plan:
+    """The installs of every week: ids, classes and install times (the same in every process)."""
+
+    def __init__(self, scenario, seed):
+        self.start = epoch_seconds(scenario["run"]["start"])
+        self.weeks = scenario["run"]["weeks"]
+        self.initial = scenario["population"]["size"]
+        classes = scenario["classes"]
+        growth = scenario["population"]["growth_per_week"]
+        rates = np.array([max(0.0, classes[name]["share"] * (1.0 / classes[name]["lifetime_weeks"] + growth))
+                          for name in cat.CLASSES]) * self.initial
+        self.first_id = []
+        self.classes = []
+        self.times = []
+        next_id = self.initial
+        for week in range(self.weeks):
+            rng = rand.generator(seed, rand.PLAN, week)
+            count = int(rng.poisson(rates.sum())) if rates.sum() > 0 else 0
+            weights = rates / rates.sum() if rates.sum() > 0 else np.full(len(rates), 1.0 / len(rates))
+            self.first_id.append(next_id)
+            self.classes.append(rng.choice(len(cat.CLASSES), size=count, p=weights).astype(np.int8))
+            self.times.append(self.start + week * WEEK + rng.integers(0, WEEK, size=count))
+            next_id += count
+        self.total_ids = next_id
+        self.block_count = -(-self.total_ids // BLOCK)
+        if self.block_count > MAX_BLOCKS:
+            raise SimError("population.size %d with its installs needs %d system ids, more than the %d "
+                           "this simulator can address" % (self.initial, self.total_ids, MAX_BLOCKS * BLOCK))
+
+    def week_start(self, week):
+        return self.start + week * WEEK
+
+    def blocks_by(self, week):
+        """Number of blocks holding any system installed by the end of ``week``."""
+        last = self.first_id[week] + len(self.classes[week])
+        return -(-last // BLOCK)
+
+    def installs_in(self, block, week):
+        """(local indices, classes, install times) of ``block``'s ids installed in ``week``."""
+        first, count = self.first_id[week], len(self.classes[week])
+        low, high = max(first, block * BLOCK), min(first + count, (block + 1) * BLOCK)
+        if low >= high:
+            return np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64)
+        return (np.arange(low, high) - block * BLOCK, self.classes[week][low - first:high - first],
+                self.times[week][low - first:high - first])
+
+    def planned_classes(self, block):
+        """Class of every id of ``block`` that a week installs (-1 for the starting ones or none)."""
+        result = np.full(BLOCK, -1, np.int8)
+        for week in range(self.weeks):
+            local, classes, _ = self.installs_in(block, week)
+            result[local] = classes
+        return result
+
+
+def _pick(u, shares):
+    """Index into ``shares`` (summing to 1) for uniforms ``u``."""
+    edges = np.cumsum(shares)
+    edges[-1] = np.inf
+    return np.searchsorted(edges, u, side="right").astype(np.int8)
+
+
+class Params:
+    """The scenario's numbers as arrays indexed by class, major, role..., shared by every block."""
+
+    def __init__(self, scenario, catalog):
+        self.scenario = scenario
+        classes = scenario["classes"]
+        self.class_share = np.array([classes[c]["share"] for c in cat.CLASSES])
+        self.lifetime = np.array([classes[c]["lifetime_weeks"] for c in cat.CLASSES])
+
+        def per_class(key, default=0.0):
+            return np.array([classes[c].get(key, default) for c in cat.CLASSES], np.float64)
+
+        self.timer = per_class("timer")
+        self.runs_per_week = per_class("runs_per_week")
+        self.non_root_share = per_class("non_root_share")
+        self.refresh_share = per_class("refresh_share")
+        self.machine_id_missing = per_class("machine_id_missing", 1.0)
+        self.ipv6 = per_class("ipv6")
+        self.nat = per_class("nat")
+        self.nat_size = per_class("nat_size", 1.0)
+        self.dynamic_ip = per_class("dynamic_ip")
+        self.lease_days = per_class("lease_days", 7.0)
+        desktop = classes["desktop"]
+        self.desktop_on = (desktop["on_weekday"], desktop["on_weekend"])
+        self.desktop_start = desktop["start_hours"]
+        self.desktop_hours = desktop["hours_on"]
+        self.timezone_names = list(desktop["timezones"])
+        self.timezone_offsets = np.array([int(round(float(h) * 3600)) for h in self.timezone_names], np.int64)
+        self.timezone_shares = np.array(list(desktop["timezones"].values()))
+        cloud = classes["cloud"]
+        self.image_cookie = cloud["image_cookie"]
+        self.image_age = cloud["image_age_weeks"]
+        self.cloud_init = cloud["cloud_init_update"]
+        self.containers_per_day = classes["ci"]["containers_per_day"]
+        on_days = np.full(len(cat.CLASSES), 7.0)
+        on_days[cat.DESKTOP] = 5 * desktop["on_weekday"] + 2 * desktop["on_weekend"]
+        self.on_days = on_days
+        self.runs_slot_chance = np.divide(self.runs_per_week, on_days * MANUAL_SLOTS,
+                                          out=np.zeros(len(cat.CLASSES)), where=on_days > 0)
+        for index, name in enumerate(cat.CLASSES):
+            if self.runs_slot_chance[index] > 1.0:
+                raise SimError("scenario: key classes.%s.runs_per_week: %s runs a week need more than %d "
+                               "a day "
+                               "on the %.2f days a week it is on; allowed: up to %.1f"
+                               % (name, self.runs_per_week[index], MANUAL_SLOTS, on_days[index],
+                                  on_days[index] * MANUAL_SLOTS))
+        # NAT groups per class within a block, from the class's share of it.
+        groups = np.maximum(1, np.round(BLOCK * self.class_share * self.nat / self.nat_size)).astype(np.int64)
+        self.nat_groups = groups
+        self.nat_group_base = NAT_BASE + np.concatenate([[0], np.cumsum(groups)[:-1]])
+
+        versions = scenario["versions"]
+        self.version_shares = np.array([versions["mix"].get(v, 0.0) for v in catalog.versions])
+        major_shares = np.zeros(len(cat.MAJORS))
+        np.add.at(major_shares, catalog.version_major, self.version_shares)
+        self.major_shares = major_shares
+        self.minor_upgrade = versions["minor_upgrade_per_week"]
+        self.major_upgrade = np.array([versions["major_upgrade_per_week"].get(m, 0.0) for m in cat.MAJORS])
+        self.countme_since = np.array([epoch_seconds(versions["countme_since"][m]) for m in cat.MAJORS],
+                                      np.int64)
+        self.metadata_expire = np.array([versions["metadata_expire"][m] for m in cat.MAJORS], np.int64)
+        self.plugin_schedule = scenario["rollout"]["plugin_share_by_week"]
+        arches = scenario["arches"]
+        self.arch_shares = np.array([arches["mix"].get(a, 0.0) for a in cat.ARCHES[:-1]])
+        self.v2_share = arches["x86_64_v2_share"]
+        os_release = scenario["os_release"]["mix"]
+        self.os_release_shares = np.array([os_release.get(k, 0.0) for k in cat.OS_RELEASES])
+        self.behaviour_shares = np.array([[scenario["behaviour"][m].get(b, 0.0) for b in cat.BEHAVIOURS]
+                                          for m in cat.MAJORS])
+        repos = scenario["repos"]
+        self.role_shares = np.array([repos["enabled"][r] for r in cat.ROLES[:-1]] + [repos["stale"]])
+        ages = scenario["population"]["install_age_weeks"]
+        self.age_ranges = np.array([[int(x) for x in name.split("-")] for name in ages], np.float64)
+        self.age_shares = np.array(list(ages.values()))
+        timer = scenario["timer"]
+        self.boot_delay = timer["boot_delay"]
+        self.check_interval = timer["check_interval"]
+        clock = scenario["clock"]
+        self.skew = (clock["skew_share"], clock["skew_minutes"], clock["far_skew_share"],
+                     clock["far_skew_days"])
+        offline = scenario["offline"]
+        self.offline_start = offline["start_per_week"]
+        self.offline_mean = offline["mean_weeks"]
+        retries = scenario["retries"]
+        self.retry_share = retries["share"]
+        self.retry_status = np.array([cat.STATUS_INDEX[int(s)] for s in retries["first_status"]], np.int8)
+        self.retry_status_shares = np.array(list(retries["first_status"].values()))
+        self.retry_delay = retries["delay_seconds"]
+        noise = scenario["noise"]
+        self.noise_rate = noise["lines_per_1000_systems"] / 1000.0
+        self.noise_shares = np.array([noise["mix"].get(k, 0.0) for k in cat.NOISE_KINDS])
+        self.metalink_share = scenario["output"]["fedora_metalink_share"]
+        self.countries = None  # the run's countries.Countries, when countries.database names one
+
+
+class Block:
+    """BLOCK system ids: fixed attributes and the state that carries from week to week."""
+
+    # Arrays saved between weeks (all of length BLOCK, or BLOCK x roles).
+    STATE = ("status", "install_time", "decommission", "mid_mtime", "version", "offline_left", "was_offline",
+             "last_fetch", "epoch", "window", "budget", "behaviour")
+    ALIVE, UNBORN, GONE = 1, 0, 2
+
+    def __init__(self, number, seed, params, catalog, plan):
+        self.number = number
+        self.seed = seed
+        self.params = params
+        self.catalog = catalog
+        self.plan = plan
+        self.ids = number * BLOCK + np.arange(BLOCK, dtype=np.int64)
+        self._draw_attributes()
+
+    # ---- attributes: drawn once per block, whatever the week -------------------------------------
+
+    def _draw_attributes(self):
+        p = self.params
+        rng = rand.generator(self.seed, rand.ATTRIBUTES, self.number)
+        n = BLOCK
+
+        def u():
+            return rng.random(n)
+
+        initial = self.ids < self.plan.initial
+        planned = self.plan.planned_classes(self.number)
+        self.klass = np.where(initial, _pick(u(), p.class_share), planned).astype(np.int8)
+        self.u_age_range, self.u_age = u(), u()
+        self.u_version = u()
+        self.base_arch = _pick(u(), p.arch_shares)
+        self.u_v2 = u()
+        self.os_release = _pick(u(), p.os_release_shares)
+        self.u_behaviour = u()
+        self.wants_role = rng.random((n, ROLE_COUNT)) < p.role_shares
+        k = np.clip(self.klass, 0, None)
+        self.timer = (u() < p.timer[k]) & (self.klass != cat.CI)
+        self.mid_missing = u() < p.machine_id_missing[k]
+        self.ipv6 = u() < p.ipv6[k]
+        nat = (u() < p.nat[k]) & ~self.ipv6
+        nat_group = p.nat_group_base[k] + (u() * p.nat_groups[k]).astype(np.int64)
+        self.group = np.where(nat, nat_group, np.arange(n, dtype=np.int64))
+        own_dynamic = u() < p.dynamic_ip[k]
+        group_dynamic = rand.uniform(self.seed, rand.NETWORK, self.number, self.group) < p.dynamic_ip[k]
+        self.dynamic = np.where(nat, group_dynamic, own_dynamic)
+        # A system's country is its address group's (one for all behind a NAT).
+        self.country = (p.countries.of_groups(self.number, self.group)[0] if p.countries is not None
+                        else np.full(n, -1, np.int16))
+        # A dynamic address changes every lease period, at a phase of its own (shared behind a NAT).
+        self.lease_period = np.maximum((p.lease_days[k] * DAY).astype(np.int64), 1)
+        self.lease_phase = (rand.uniform(self.seed, rand.ADDRESS, self.number, self.group)
+                            * self.lease_period).astype(np.int64)
+        zone = p.timezone_offsets[_pick(u(), p.timezone_shares)]
+        self.timezone = np.where(self.klass == cat.DESKTOP, zone, 0)
+        skew_share, skew_minutes, far_share, far_days = p.skew
+        kind, value = u(), u()
+        self.skew = np.where(
+            kind < far_share, (far_days[0] + value * (far_days[1] - far_days[0])) * DAY,
+            np.where(kind < far_share + skew_share,
+                     (skew_minutes[0] + value * (skew_minutes[1] - skew_minutes[0])) * 60, 0)
+        ).astype(np.int64)
+        metalink = u() < p.metalink_share
+        self.style = np.where(metalink, cat.STYLE_METALINK, cat.STYLE_MIRRORLIST).astype(np.int8)
+        self.image_cookie = (u() < p.image_cookie) & (self.klass == cat.CLOUD)
+        self.image_age = ((p.image_age[0] + u() * (p.image_age[1] - p.image_age[0])) * WEEK).astype(np.int64)
+        self.image_draw = rng.integers(1, model.BUDGET + 1, n)
+        self.cloud_init = (u() < p.cloud_init) & (self.klass == cat.CLOUD)
+        self.u_fetch_phase = u()
+        self.u_first_count = u()
+
+    # ---- state ------------------------------------------------------------------------------------
+
+    def start(self, week0, week_simulation):
+        """State before the run: the starting population installed, with the cookies of a steady state.
+
+        ``week_simulation`` is week.WeekSimulation (week.py builds on this module, so
+        the caller passes it): it runs the week before the start for the warm-up.
+        """
+        p, c = self.params, self.catalog
+        n = BLOCK
+        W0 = week0
+        self.status = np.where(self.ids < self.plan.initial, self.ALIVE, self.UNBORN).astype(np.int8)
+        age_weeks = self._initial_age()
+        self.install_time = (W0 - (age_weeks * WEEK)).astype(np.int64)
+        self.decommission = np.full(n, np.iinfo(np.int64).max, np.int64)
+        self.mid_mtime = np.where(self.mid_missing, 0, self.install_time)
+        self.version = _pick(self.u_version, p.version_shares).astype(np.int16)
+        self.offline_left = np.zeros(n, np.int16)
+        self.was_offline = np.zeros(n, bool)
+        major_now = c.version_major[self.version]
+        expire = p.metadata_expire[major_now]
+        self.last_fetch = W0 - (self.u_fetch_phase * expire).astype(np.int64)
+        self.behaviour = self._behaviour_of(major_now, self.u_behaviour)
+        # Cookies of a system that was counted last week: its epoch per the legacy rule is the
+        # first week it was counted since countme came to its major, or the week its image was
+        # built when the build's request was counted (a first budget of 1, as for new instances).
+        since = p.countme_since[major_now]
+        first = vstep.monday_epoch(np.maximum(self.install_time, since))
+        # A system installed late in a week may not spend its budget before the week ends: then
+        # libdnf first counts it, and takes its epoch, the week after.
+        late = (self.install_time > since) & (self.u_first_count >= self._first_week_count_chance(expire))
+        first = np.where(late, first + WEEK, first)
+        counted_image = self.image_cookie & (self.image_draw == 1)
+        built = vstep.monday_epoch(np.maximum(self.install_time - self.image_age, since))
+        epoch = np.where(counted_image, built, first)
+        self.epoch = np.repeat(epoch[:, None], ROLE_COUNT, axis=1)
+        self.window = np.full((n, ROLE_COUNT), W0 - WEEK, np.int64)
+        self.budget = np.full((n, ROLE_COUNT), -1, np.int16)
+        # Repo files that only carry countme=1 from the run on: libdnf never wrote a cookie.
+        never = since >= W0
+        self.epoch[never] = model.DEFAULT_COOKIE.epoch
+        self.window[never] = model.DEFAULT_COOKIE.window
+        self.budget[never] = model.DEFAULT_COOKIE.budget
+        self._warm_up(W0, week_simulation)
+
+    def _warm_up(self, W0, week_simulation):
+        """Run the week before the start for systems whose budget may carry over between weeks.
+
+        Systems that fetch every day (the timer, always on) spend any budget
+        within a week, so "counted last week, no budget left" is their steady
+        state. Desktops and systems without the timer may not: they go through
+        the week before the run, with the model, from "counted the week before".
+        """
+        irregular = (self.status == self.ALIVE) & ((self.klass == cat.DESKTOP) | ~self.timer)
+        if not irregular.any():
+            self.installed = np.zeros(BLOCK, bool)
+            return
+        before = W0 - WEEK
+        self.installed = irregular & (self.install_time >= before)
+        self.window[irregular] = before - WEEK
+        self.last_fetch[irregular] -= WEEK
+        fresh = self.installed
+        self.epoch[fresh] = model.DEFAULT_COOKIE.epoch
+        self.window[fresh] = model.DEFAULT_COOKIE.window
+        self.budget[fresh] = model.DEFAULT_COOKIE.budget
+        self.last_fetch[fresh] = 0
+        self.week = -1
+        week_simulation(self, -1, 1).warm_up(irregular)
+        self.installed = np.zeros(BLOCK, bool)
+
+    def _first_week_count_chance(self, expire):
+        """Chance that a system spent its first budget in the week it was installed.
+
+        An estimate from the scenario's rates (the model itself then runs every
+        week of the simulation): the fetches left in the install week against a
+        budget drawn uniformly from 1..BUDGET.
+        """
+        p = self.params
+        k = np.clip(self.klass, 0, None)
+        days_left = (vstep.monday_epoch(self.install_time) + WEEK - self.install_time) / DAY
+        on_share = p.on_days[k] / 7.0
+        timer_fetches = np.where(self.timer, DAY / (expire + p.check_interval / 2.0), 0.0)
+        root_runs = p.runs_per_week[k] * (1 - p.non_root_share[k]) * p.refresh_share[k] / 7.0
+        fetches = (self.timer | self.cloud_init) + days_left * on_share * (timer_fetches + root_runs)
+        return np.clip(np.floor(fetches) / model.BUDGET, 0.0, 1.0)
+
+    def _initial_age(self):
+        """Install age in weeks (float) of the starting systems."""
+        p = self.params
+        which = _pick(self.u_age_range, p.age_shares)
+        low, high = p.age_ranges[which, 0], p.age_ranges[which, 1]
+        age = low + self.u_age * (high - low)
+        lifetime = p.lifetime[np.clip(self.klass, 0, None)]
+        short_lived = (self.klass == cat.CLOUD) | (self.klass == cat.CI)
+        exponential = -np.log1p(-self.u_age) * lifetime
+        return np.where(short_lived, exponential, age)
+
+    def _behaviour_of(self, major, u):
+        """Behaviour index from each system's major version's mix, for uniforms ``u``."""
+        edges = np.cumsum(self.params.behaviour_shares[major], axis=1)
+        edges[:, -1] = np.inf
+        return (u[:, None] >= edges).sum(axis=1).astype(np.int8)
+
+    def arch(self):
+        """Effective arch index: the x86_64_v2 build on AlmaLinux 10 for some x86_64 systems."""
+        major = self.catalog.version_major[self.version]
+        v2 = ((self.base_arch == cat.X86_64) & (major == cat.MAJORS.index("10"))
+              & (self.u_v2 < self.params.v2_share))
+        return np.where(v2, cat.X86_64_V2, self.base_arch).astype(np.int8)
+
+    def roles(self):
+        """BLOCK x roles: the repos each system requests (wanted, and existing for its major and arch)."""
+        major = self.catalog.version_major[self.version]
+        roles = np.arange(ROLE_COUNT)[None, :]
+        return self.wants_role & self.catalog.available[major[:, None], roles, self.arch()[:, None]]
+
+    def save(self, path):
+        np.savez(path, **{name: getattr(self, name) for name in self.STATE})
+
+    def load(self, path):
+        with np.load(path) as data:
+            for name in self.STATE:
+                setattr(self, name, data[name])
+
+    # ---- the week's lifecycle ---------------------------------------------------------------------
+
+    def begin_week(self, week):
+        """Installs, decommissions, offline spells and upgrades at the start of ``week``."""
+        p, c = self.params, self.catalog
+        self.week = week
+        W0 = self.plan.week_start(week)
+        rng = rand.generator(self.seed, rand.LIFECYCLE, self.number, week)
+        n = BLOCK
+        u_decom, u_decom_time, u_off, u_off_len, u_minor, u_major = (rng.random(n) for _ in range(6))
+        gone = self.status == self.GONE
+        self.status[(self.decommission < W0) & ~gone] = self.GONE
+
+        alive_before = self.status == self.ALIVE
+        k = np.clip(self.klass, 0, None)
+        leaving = alive_before & (u_decom < 1.0 / p.lifetime[k])
+        self.decommission = np.where(leaving, W0 + (u_decom_time * WEEK).astype(np.int64), self.decommission)
+
+        self.was_offline = self.offline_left > 0
+        self.offline_left = np.maximum(self.offline_left - 1, 0).astype(np.int16)
+        going = alive_before & (self.offline_left == 0) & ~self.was_offline & (u_off < p.offline_start)
+        spell = 1 + np.floor(np.log1p(-u_off_len) / np.log1p(-1.0 / p.offline_mean)).astype(np.int64) \
+            if p.offline_mean > 1 else np.ones(n, np.int64)
+        self.offline_left = np.where(going, spell, self.offline_left).astype(np.int16)
+
+        newest = c.newest(week)
+        major = c.version_major[self.version]
+        behind = alive_before & (self.version != newest[major])
+        minor = behind & (u_minor < p.minor_upgrade)
+        self.version = np.where(minor, newest[major], self.version).astype(np.int16)
+        next_major = np.minimum(major + 1, len(cat.MAJORS) - 1)
+        can = alive_before & (major < len(cat.MAJORS) - 1) & (newest[next_major] >= 0)
+        upgrade = can & (u_major < p.major_upgrade[major])
+        if upgrade.any():
+            self.version = np.where(upgrade, newest[next_major], self.version).astype(np.int16)
+            # A new mirrorlist URL: new cookie directories with libdnf's defaults, a cold cache,
+            # and the new major's libdnf (its epoch rule).
+            self.epoch[upgrade] = model.DEFAULT_COOKIE.epoch
+            self.window[upgrade] = model.DEFAULT_COOKIE.window
+            self.budget[upgrade] = model.DEFAULT_COOKIE.budget
+            self.last_fetch[upgrade] = 0
+            native = self._behaviour_of(c.version_major[self.version], self.u_behaviour)
+            keeps = (self.behaviour != cat.LEGACY) & (self.behaviour != cat.MACHINE_ID)
+            self.behaviour = np.where(upgrade & ~keeps, native, self.behaviour).astype(np.int8)
+
+        local, classes, times = self.plan.installs_in(self.number, week)
+        self.installed = np.zeros(n, bool)
+        if len(local):
+            self._install(local, times)
+        self._roll_out_plugin(week)
+
+    def _roll_out_plugin(self, week):
+        """Legacy systems get the plugin as the scenario's rollout reaches them (and keep it)."""
+        share = scenario_schedule_at(self.params.plugin_schedule, week)
+        if share <= 0.0:
+            return
+        # A pure function of the system id: the same systems get it whichever week asks.
+        reached = rand.uniform(self.seed, rand.ROLLOUT, self.ids) < share
+        self.behaviour[reached & (self.behaviour == cat.LEGACY)] = cat.PLUGIN
+
+    def _install(self, local, times):
+        p, c = self.params, self.catalog
+        self.installed[local] = True
+        self.status[local] = self.ALIVE
+        self.install_time[local] = times
+        self.mid_mtime[local] = np.where(self.mid_missing[local], 0, times)
+        major = _pick(self.u_version[local], p.major_shares)
+        newest = c.newest(self.week)
+        # The newest release of the drawn major; a major with none yet falls back to any newest.
+        chosen = newest[major]
+        fallback = newest[newest >= 0][-1]
+        self.version[local] = np.where(chosen >= 0, chosen, fallback)
+        major = c.version_major[self.version[local]]
+        self.behaviour[local] = self._behaviour_of(major, self.u_behaviour[local])
+        self.last_fetch[local] = 0
+        self.epoch[local] = model.DEFAULT_COOKIE.epoch
+        self.window[local] = model.DEFAULT_COOKIE.window
+        self.budget[local] = model.DEFAULT_COOKIE.budget
+        # An image built with dnf leaves the cookie of its build's request in the instance.
+        # (Only when the image's repo files already carried countme=1.)
+        built = self.install_time[local] - self.image_age[local]
+        image = local[self.image_cookie[local] & (built >= p.countme_since[major])]
+        if len(image):
+            built = self.install_time[image] - self.image_age[image]
+            zeros = np.zeros(len(image), np.int64)
+            _, _, epoch, window, budget, _ = vstep.countme_step(
+                zeros, np.full(len(image), model.DEFAULT_COOKIE.window), np.full(len(image), -1),
+                built, zeros, self.image_draw[image])
+            self.epoch[image] = epoch[:, None]
+            self.window[image] = window[:, None]
+            self.budget[image] = budget[:, None]

@@ -1,0 +1,3 @@
+"""Log files: writing them (compressed or not), reading them back, and tallying countme hits the
+way mirrors-countme does.
+"""

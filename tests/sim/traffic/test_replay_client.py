@@ -1,0 +1,147 @@
+"""countme-sim replay: refusal of remote targets, delivery, timing, bounds, errors, bench."""
+
+import collections
+import json
+import shutil
+import socket
+
+import pytest
+from simcli import countme_sim
+
+from alma_countme.sim.common.errors import SimError
+from alma_countme.sim.logs import logparse
+from alma_countme.sim.logs.logsource import as_request, replay_requests
+from alma_countme.sim.traffic import fixedclient
+from alma_countme.sim.traffic.replay import check_target
+
+
+def _requests_of(log_path):
+    """The multiset of requests a log holds: (time, client, method, target, agent)."""
+    return collections.Counter(tuple(as_request(record)) for record in logparse.read_log(log_path))
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_refuses_a_target_outside_loopback(small_stream, tmp_path):
+    report = tmp_path / "report.json"
+    result = countme_sim("replay", small_stream.dir, "--target", "http://192.0.2.10:8080", "--report", report,
+                         check=2)
+    assert "refusing to replay against http://192.0.2.10:8080" in result.stderr
+    assert "not a loopback address" in result.stderr and "--allow-remote-target" in result.stderr
+    assert not report.exists()  # refused before anything was sent
+
+
+def test_loopback_rule():
+    assert check_target("http://127.0.0.1:8080").addresses == ["127.0.0.1"]
+    assert check_target("http://127.3.4.5:9").port == 9
+    assert set(check_target("http://localhost:8080").addresses) <= {"127.0.0.1", "::1"}
+    assert check_target("http://[::1]:8080").addresses == ["::1"]
+    with pytest.raises(SimError, match="not a loopback address"):
+        check_target("http://10.1.2.3:8080")
+    # The explicit flag lifts the refusal (nothing is sent here: only the check runs).
+    assert check_target("http://10.1.2.3:8080", allow_remote=True).addresses == ["10.1.2.3"]
+    with pytest.raises(SimError, match="only http://"):
+        check_target("https://127.0.0.1:8443")
+
+
+@pytest.mark.parametrize("pipeline", [1, 8])
+def test_every_request_delivered_as_sent(small_stream, serve, tmp_path, pipeline):
+    server = serve("--format", "fedora", "--sim-headers")
+    report_path = tmp_path / "report.json"
+    result = countme_sim("replay", small_stream.dir, "--target", server.url, "--speedup", "max",
+                         "--connections", 16, "--pipeline", pipeline, "--report", report_path, check=0)
+    assert server.stop() == 0
+    report = json.loads(report_path.read_text())
+    stream = collections.Counter(tuple(request) for request in replay_requests([small_stream.dir]))
+    total = sum(stream.values())
+    assert total == len(small_stream.events)
+    assert (report["sent"], report["completed"], report["ok"], report["errors"]) == (total, total, total, 0)
+    failed = sum(1 for event in small_stream.events if event.status == 503)
+    assert report["stopped_by"] == "end of stream"
+    assert report["status"] == {"200": total - failed, "503": failed}
+    assert report["ok_error_status_as_simulated"] == failed  # played back, so not errors
+    assert report["latency_ms"]["p50"] <= report["latency_ms"]["p95"] <= report["latency_ms"]["p99"]
+    assert "done" in result.stderr and "p99" in result.stderr
+    # The server saw exactly the stream: same clients, agents, targets, simulated times and statuses,
+    # so its log counts to the truth.
+    assert _requests_of(server.log_path) == stream
+    countme_sim("verify", "--truth", small_stream.dir, "--logs", server.log_path, check=0)
+
+
+def test_head_requests_and_log_files_as_stream(small_stream, serve, tmp_path):
+    """HEAD answers carry no body: the keep-alive connection must stay in step."""
+    log = tmp_path / "mixed.log"
+    with open(small_stream.log_files[0]) as source:
+        lines = source.readlines()[:300]
+    log.write_text("".join(line.replace('"GET ', '"HEAD ', 1) if index % 3 == 0 else line
+                           for index, line in enumerate(lines)))
+    server = serve("--format", "fedora", "--sim-headers")
+    result = countme_sim("replay", log, "--target", server.url, "--speedup", "max", "--connections", 2,
+                         "--timeout", 5, "--json", "--quiet", check=0)
+    server.stop()
+    report = json.loads(result.stdout)
+    assert (report["sent"], report["ok"], report["errors"]) == (300, 300, 0)
+    methods = collections.Counter(record.method for record in logparse.read_log(server.log_path))
+    assert methods == {"HEAD": 100, "GET": 200}
+    assert _requests_of(server.log_path) == _requests_of(str(log))
+
+
+def test_speedup_compresses_time(small_stream, serve):
+    server = serve("--log", "/dev/null")
+    first = next(replay_requests([small_stream.dir]))
+    events = sorted(small_stream.events, key=lambda event: event.time)
+    # The first 1,500 requests span this many simulated seconds; replay them in about 2 wall seconds.
+    span = events[1499].time - first.time
+    result = countme_sim("replay", small_stream.dir, "--target", server.url, "--speedup", span / 2.0,
+                         "--max-requests", 1500, "--json", "--quiet", check=0)
+    report = json.loads(result.stdout)
+    assert report["stopped_by"] == "max requests" and report["sent"] == 1500 and report["errors"] == 0
+    assert 1.8 <= report["wall_seconds"] <= 6.0  # never early; late only on a very busy machine
+    assert report["lag_ms"]["p99"] < 500
+
+
+def test_duration_bound(small_stream, serve):
+    server = serve("--log", "/dev/null")
+    result = countme_sim("replay", small_stream.dir, "--target", server.url, "--speedup", 1000,
+                         "--duration", 1.5, "--json", "--quiet", check=0)
+    report = json.loads(result.stdout)
+    assert report["stopped_by"] == "duration"
+    assert 1.4 <= report["wall_seconds"] <= 3.0
+    assert 0 < report["sent"] < len(small_stream.events)
+
+
+def test_errors_are_counted_and_fail_the_run(small_stream):
+    target = "http://127.0.0.1:%d" % _free_port()  # nobody listens there
+    result = countme_sim("replay", small_stream.dir, "--target", target, "--speedup", "max",
+                         "--max-requests", 20, "--connections", 4, "--json", "--quiet", check=1)
+    report = json.loads(result.stdout)
+    assert report["ok"] == 0 and report["errors"] > 0
+    assert all(kind.startswith("connect: ") for kind in report["errors_by_kind"])
+
+
+def test_bench_reports_a_rate():
+    result = countme_sim("replay", "--bench", "--duration", 2, "--connections", 32, "--json", "--quiet",
+                         check=0)
+    report = json.loads(result.stdout)
+    assert report["stopped_by"] == "duration" and report["errors"] == 0
+    assert report["rate_per_second"] > 500 and report["bench"]["server_log"]
+    # The reference (wrk, or the fixed client without it) ran against the same server in the same run.
+    bench = report["bench"]
+    assert bench["reference"].startswith("wrk" if shutil.which("wrk") else "fixed raw-socket client")
+    assert bench["reference_rate_per_second"] > 500
+    ratio = round(report["rate_per_second"] / bench["reference_rate_per_second"], 2)
+    assert bench["ratio_to_reference"] == ratio
+
+
+def test_the_fixed_reference_client_counts_answers(serve):
+    server = serve()
+    target = check_target(server.url)
+    request = b"GET /mirrorlist/9/baseos HTTP/1.1\r\nHost: x\r\nUser-Agent: libdnf\r\n\r\n"
+    rate = fixedclient.fixed_rate(target.host, target.port, request, 4, 1.0)
+    assert rate > 100
+    assert server.stop() == 0
+    assert sum(1 for _ in logparse.read_log(server.log_path)) >= rate * 0.9

@@ -1,0 +1,75 @@
+"""The Locust path: a headless master and two worker processes replay disjoint shards."""
+
+import collections
+import os
+import socket
+import subprocess
+import sys
+
+from simcli import countme_sim
+
+from alma_countme.sim.logs import logparse
+from alma_countme.sim.logs.logsource import as_request, replay_requests
+
+LOCUST = os.path.join(os.path.dirname(sys.executable), "locust")
+REQUESTS = 3000
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_two_workers_replay_the_stream_between_them(small_stream, serve, tmp_path):
+    server = serve("--format", "fedora", "--sim-headers")
+    port = _free_port()
+    locustfile = countme_sim("replay", "--locustfile-path", check=0).stdout.strip()
+    assert os.path.isfile(locustfile) and locustfile.endswith("alma_countme/sim/traffic/locustfile.py")
+    common = ["-f", locustfile, "--loglevel", "INFO"]
+    master = subprocess.Popen(
+        [LOCUST] + common + ["--master", "--headless", "--master-bind-host", "127.0.0.1",
+                             "--master-bind-port", str(port), "--expect-workers", "2", "-u", "8", "-r", "8",
+                             "--run-time", "60s", "--stop-timeout", "5", "-H", server.url,
+                             "--stream", small_stream.dir, "--speedup", "0",
+                             "--stream-max-requests", str(REQUESTS)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    workers = [subprocess.Popen([LOCUST] + common + ["--worker", "--master-host", "127.0.0.1",
+                                                     "--master-port", str(port)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+               for _ in range(2)]
+    try:
+        master_output, _ = master.communicate(timeout=90)
+        worker_outputs = [worker.communicate(timeout=30)[0] for worker in workers]
+    finally:
+        for process in [master] + workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert master.returncode == 0, master_output
+    # Both workers finished their shard and told the master, which ended the run before --run-time.
+    assert "worker 0 finished its shard" in master_output and "worker 1 finished its shard" in master_output
+    assert "2 of 2 done" in master_output
+    shards = sorted(index for output in worker_outputs for index in "01"
+                    if "replaying shard %s of 2" % index in output)
+    assert shards == ["0", "1"], worker_outputs
+
+    server.stop()
+    received = collections.Counter(tuple(as_request(record)) for record in logparse.read_log(server.log_path))
+    wanted = collections.Counter()
+    for position, request in enumerate(replay_requests([small_stream.dir])):
+        if position >= REQUESTS:
+            break
+        wanted[tuple(request)] += 1
+    assert sum(received.values()) == REQUESTS
+    assert received == wanted
+
+
+def test_locust_refuses_a_target_outside_loopback(small_stream):
+    locustfile = countme_sim("replay", "--locustfile-path", check=0).stdout.strip()
+    result = subprocess.run([LOCUST, "-f", locustfile, "--headless", "-H", "http://192.0.2.10:8080",
+                             "--stream", small_stream.dir, "--run-time", "20s"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "refusing to replay against http://192.0.2.10:8080" in result.stderr
+    assert "--allow-remote-target" in result.stderr

@@ -1,7 +1,9 @@
 """Lines besides the systems' first tries: their retries, and the requests of other clients.
 
-Each function takes the week's :class:`week.WeekSimulation` (``sim``) for the
-week's bounds, the scenario's numbers and the week's random stream.
+Each function takes the week's :class:`week.WeekSimulation` (``sim``: the
+week's bounds ``W0``/``W1``, the scenario's ``params``, the ``catalog``, the
+number of ``servers``, the week's random stream ``rng``, and for a retry the
+system's address at its time, ``sim.address``).
 """
 
 import numpy as np

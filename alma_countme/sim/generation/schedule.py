@@ -1,8 +1,10 @@
 """When a week's persistent systems run dnf: switched-on intervals, manual runs, metadata fetches.
 
-Each function takes the week's :class:`week.WeekSimulation` (``sim``) for the
-week's bounds, the systems' record (``sim.systems``), the scenario's numbers and
-the week's random stream, and rows ``idx`` of the systems it is about.
+Each function takes the week's :class:`week.WeekSimulation` (``sim``: the
+week's start ``W0``, each system's ``alive_start``/``alive_end`` in it and its
+``major``, the systems' record ``systems``, the scenario's ``params``, the
+``seed`` and the week's random stream ``rng``) and rows ``idx`` of the systems
+it is about.
 
 Intervals are dicts of (rows x columns) arrays: ``a`` and ``b`` (start and end,
 clipped to the week and to the system's life), ``valid``, ``boot`` (the

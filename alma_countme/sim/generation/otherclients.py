@@ -2,8 +2,9 @@
 
 Each function takes the week's :class:`week.WeekSimulation` (``sim``: the
 week's bounds ``W0``/``W1``, the scenario's ``params``, the ``catalog``, the
-number of ``servers``, the week's random stream ``rng``, and for a retry the
-system's address at its time, ``sim.address``).
+number of ``servers``, the week's random stream ``rng``, the block's
+``systems.number``, and for a retry the system's address at its time,
+``sim.address``).
 """
 
 import numpy as np

@@ -2,8 +2,10 @@
 
 Week by week, two kinds of task run on a pool of processes:
 
-1. every block of systems simulates the week (state kept in a temporary
-   directory between weeks) and leaves its lines, sorted, in that directory;
+1. every block of systems simulates the week (:func:`blockrun.block_week`;
+   state kept in a temporary directory between weeks), its truth is counted
+   (:mod:`weekstats`), and it leaves its lines, sorted, in that directory
+   (:mod:`linerecords`);
 2. every log file of the week (one per UTC day and service node) that belongs
    to this shard gathers its lines from all blocks and is written.
 
@@ -29,18 +31,11 @@ import numpy as np
 
 from alma_countme.sim.common.arrays import distinct_inverse
 from alma_countme.sim.common.errors import SimError
-from alma_countme.sim.config import catalog as cat
 from alma_countme.sim.config import scenario as scenario_module
-from alma_countme.sim.generation import countries, logformat, network, population, truth
-from alma_countme.sim.generation.week import (
-    LINE_DTYPE,
-    WeekSimulation,
-    WeekStats,
-    index_addresses,
-    make_unique,
-    output,
-    summarise,
-)
+from alma_countme.sim.config.units import DAY
+from alma_countme.sim.generation import blockrun, logformat, network, truth
+from alma_countme.sim.generation.linerecords import LINE_DTYPE, index_addresses, output
+from alma_countme.sim.generation.weekstats import WeekStats, make_unique, summarise
 
 _CONTEXT = None  # the Run of this process (workers inherit it at fork)
 
@@ -67,11 +62,11 @@ class Run:
         self.jobs = max(1, jobs)
         self.compression = compression  # a compression.Compression, or None for plain logs
         self.progress = progress
-        self.catalog = cat.Catalog(scenario, self.format)
-        self.params = population.Params(scenario, self.catalog)
-        self.plan = population.Plan(scenario, self.seed)
-        self.countries = countries.from_scenario(scenario, self.seed, self.plan.block_count)
-        self.params.countries = self.countries
+        self.setup = blockrun.Setup(scenario, self.seed, self.format)
+        self.catalog = self.setup.catalog
+        self.params = self.setup.params
+        self.plan = self.setup.plan
+        self.countries = self.setup.countries
         self.country_count = len(self.countries.codes) if self.countries is not None else 0
         self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
         self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # time spent in each kind of task, all jobs
@@ -79,7 +74,7 @@ class Run:
     # ---- file names -------------------------------------------------------------------------------
 
     def log_path(self, week, day, server):
-        start = self.plan.week_start(week) + day * population.DAY
+        start = self.plan.week_start(week) + day * DAY
         name = "access-%s.log%s" % (time.strftime("%Y-%m-%d", time.gmtime(start)),
                                     "" if self.compression is None else self.compression.suffix)
         return os.path.join(self.out, "logs", "mirror%d" % (server + 1), name)
@@ -111,15 +106,8 @@ def _simulate_block(task):
     """Phase 1 task: one block's week. Returns (block, WeekStats)."""
     run = _CONTEXT
     week, number = task
-    block = population.Block(number, run.seed, run.params, run.catalog, run.plan)
     state = run._state_file(number)
-    if os.path.exists(state):
-        block.load(state)
-    else:
-        block.start(run.plan.week_start(0), WeekSimulation)
-    block.begin_week(week)
-    sim = WeekSimulation(block, week, run.servers)
-    columns = sim.run()
+    block, sim, columns = blockrun.block_week(run.setup, number, week, run.servers, state=state)
     nudged = make_unique(columns, run.catalog, sim.W0, sim.W1)
     addresses = index_addresses(columns)
     stats = summarise(sim, columns)
@@ -173,7 +161,7 @@ def _write_file(task):
     else:
         keys = np.zeros(0, np.int64)
     path = run.log_path(week, day, server)
-    day_start = day * population.DAY  # lines count seconds from the week's start
+    day_start = day * DAY  # lines count seconds from the week's start
     table = addresses[0] if len(addresses) == 1 else np.concatenate(addresses) if addresses else None
     chunks = logformat.render(lines, table, logformat.suffix_table(keys, run.catalog),
                               logformat.time_table(run.plan.week_start(week) + day_start), day_start,

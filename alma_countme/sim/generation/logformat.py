@@ -17,7 +17,7 @@ import numpy as np
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.config import catalog as cat
 from alma_countme.sim.generation import network
-from alma_countme.sim.generation.week import decode_suffix_key
+from alma_countme.sim.generation.linerecords import decode_suffix_key
 from alma_countme.sim.logs.outfile import OutputFile
 
 DAY = 86400

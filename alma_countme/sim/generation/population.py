@@ -1,83 +1,23 @@
-"""Who the systems are: the install plan, and a block of systems with its state across weeks.
+"""Who the systems are: a block of systems, with its state across weeks.
 
-System ids are dealt out in order: the starting population first, then each
-week's installs. Ids are grouped in blocks of :data:`BLOCK`; everything random
-about a block is drawn from generators keyed by (seed, purpose, block[, week]),
-so a block's history does not depend on how blocks are spread over processes.
+Ids are grouped in blocks of :data:`BLOCK` (the install plan, :mod:`plan`, says
+which ids each week installs); everything random about a block is drawn from
+generators keyed by (seed, purpose, block[, week]), so a block's history does
+not depend on how blocks are spread over processes.
+
+A block hands its week's simulation a :class:`WeekSystems`: the arrays that
+week reads and steps, by name, so the simulation needs nothing else of it.
 """
-
-import datetime
 
 import numpy as np
 
 from alma_countme import model
 from alma_countme.sim.common import rand
-from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.config import catalog as cat
 from alma_countme.sim.config.scenario import schedule_at as scenario_schedule_at
-from alma_countme.sim.config.units import DAY, MANUAL_SLOTS, ROLE_COUNT, WEEK
+from alma_countme.sim.config.units import DAY, ROLE_COUNT, WEEK
 from alma_countme.sim.generation import vstep
-from alma_countme.sim.generation.network import BLOCK, MAX_BLOCKS, NAT_BASE
-
-
-def epoch_seconds(day):
-    """Seconds since 1970 of a date's midnight UTC."""
-    return int((day - datetime.date(1970, 1, 1)).days) * DAY
-
-
-class Plan:
-    """The installs of every week: ids, classes and install times (the same in every process)."""
-
-    def __init__(self, scenario, seed):
-        self.start = epoch_seconds(scenario["run"]["start"])
-        self.weeks = scenario["run"]["weeks"]
-        self.initial = scenario["population"]["size"]
-        classes = scenario["classes"]
-        growth = scenario["population"]["growth_per_week"]
-        rates = np.array([max(0.0, classes[name]["share"] * (1.0 / classes[name]["lifetime_weeks"] + growth))
-                          for name in cat.CLASSES]) * self.initial
-        self.first_id = []
-        self.classes = []
-        self.times = []
-        next_id = self.initial
-        for week in range(self.weeks):
-            rng = rand.generator(seed, rand.PLAN, week)
-            count = int(rng.poisson(rates.sum())) if rates.sum() > 0 else 0
-            weights = rates / rates.sum() if rates.sum() > 0 else np.full(len(rates), 1.0 / len(rates))
-            self.first_id.append(next_id)
-            self.classes.append(rng.choice(len(cat.CLASSES), size=count, p=weights).astype(np.int8))
-            self.times.append(self.start + week * WEEK + rng.integers(0, WEEK, size=count))
-            next_id += count
-        self.total_ids = next_id
-        self.block_count = -(-self.total_ids // BLOCK)
-        if self.block_count > MAX_BLOCKS:
-            raise SimError("population.size %d with its installs needs %d system ids, more than the %d "
-                           "this simulator can address" % (self.initial, self.total_ids, MAX_BLOCKS * BLOCK))
-
-    def week_start(self, week):
-        return self.start + week * WEEK
-
-    def blocks_by(self, week):
-        """Number of blocks holding any system installed by the end of ``week``."""
-        last = self.first_id[week] + len(self.classes[week])
-        return -(-last // BLOCK)
-
-    def installs_in(self, block, week):
-        """(local indices, classes, install times) of ``block``'s ids installed in ``week``."""
-        first, count = self.first_id[week], len(self.classes[week])
-        low, high = max(first, block * BLOCK), min(first + count, (block + 1) * BLOCK)
-        if low >= high:
-            return np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64)
-        return (np.arange(low, high) - block * BLOCK, self.classes[week][low - first:high - first],
-                self.times[week][low - first:high - first])
-
-    def planned_classes(self, block):
-        """Class of every id of ``block`` that a week installs (-1 for the starting ones or none)."""
-        result = np.full(BLOCK, -1, np.int8)
-        for week in range(self.weeks):
-            local, classes, _ = self.installs_in(block, week)
-            result[local] = classes
-        return result
+from alma_countme.sim.generation.network import BLOCK
 
 
 def _pick(u, shares):
@@ -85,101 +25,6 @@ def _pick(u, shares):
     edges = np.cumsum(shares)
     edges[-1] = np.inf
     return np.searchsorted(edges, u, side="right").astype(np.int8)
-
-
-class Params:
-    """The scenario's numbers as arrays indexed by class, major, role..., shared by every block."""
-
-    def __init__(self, scenario, catalog):
-        self.scenario = scenario
-        classes = scenario["classes"]
-        self.class_share = np.array([classes[c]["share"] for c in cat.CLASSES])
-        self.lifetime = np.array([classes[c]["lifetime_weeks"] for c in cat.CLASSES])
-
-        def per_class(key, default=0.0):
-            return np.array([classes[c].get(key, default) for c in cat.CLASSES], np.float64)
-
-        self.timer = per_class("timer")
-        self.runs_per_week = per_class("runs_per_week")
-        self.non_root_share = per_class("non_root_share")
-        self.refresh_share = per_class("refresh_share")
-        self.machine_id_missing = per_class("machine_id_missing", 1.0)
-        self.ipv6 = per_class("ipv6")
-        self.nat = per_class("nat")
-        self.nat_size = per_class("nat_size", 1.0)
-        self.dynamic_ip = per_class("dynamic_ip")
-        self.lease_days = per_class("lease_days", 7.0)
-        desktop = classes["desktop"]
-        self.desktop_on = (desktop["on_weekday"], desktop["on_weekend"])
-        self.desktop_start = desktop["start_hours"]
-        self.desktop_hours = desktop["hours_on"]
-        self.timezone_names = list(desktop["timezones"])
-        self.timezone_offsets = np.array([int(round(float(h) * 3600)) for h in self.timezone_names], np.int64)
-        self.timezone_shares = np.array(list(desktop["timezones"].values()))
-        cloud = classes["cloud"]
-        self.image_cookie = cloud["image_cookie"]
-        self.image_age = cloud["image_age_weeks"]
-        self.cloud_init = cloud["cloud_init_update"]
-        self.containers_per_day = classes["ci"]["containers_per_day"]
-        on_days = np.full(len(cat.CLASSES), 7.0)
-        on_days[cat.DESKTOP] = 5 * desktop["on_weekday"] + 2 * desktop["on_weekend"]
-        self.on_days = on_days
-        self.runs_slot_chance = np.divide(self.runs_per_week, on_days * MANUAL_SLOTS,
-                                          out=np.zeros(len(cat.CLASSES)), where=on_days > 0)
-        for index, name in enumerate(cat.CLASSES):
-            if self.runs_slot_chance[index] > 1.0:
-                raise SimError("scenario: key classes.%s.runs_per_week: %s runs a week need more than %d "
-                               "a day "
-                               "on the %.2f days a week it is on; allowed: up to %.1f"
-                               % (name, self.runs_per_week[index], MANUAL_SLOTS, on_days[index],
-                                  on_days[index] * MANUAL_SLOTS))
-        # NAT groups per class within a block, from the class's share of it.
-        groups = np.maximum(1, np.round(BLOCK * self.class_share * self.nat / self.nat_size)).astype(np.int64)
-        self.nat_groups = groups
-        self.nat_group_base = NAT_BASE + np.concatenate([[0], np.cumsum(groups)[:-1]])
-
-        versions = scenario["versions"]
-        self.version_shares = np.array([versions["mix"].get(v, 0.0) for v in catalog.versions])
-        major_shares = np.zeros(len(cat.MAJORS))
-        np.add.at(major_shares, catalog.version_major, self.version_shares)
-        self.major_shares = major_shares
-        self.minor_upgrade = versions["minor_upgrade_per_week"]
-        self.major_upgrade = np.array([versions["major_upgrade_per_week"].get(m, 0.0) for m in cat.MAJORS])
-        self.countme_since = np.array([epoch_seconds(versions["countme_since"][m]) for m in cat.MAJORS],
-                                      np.int64)
-        self.metadata_expire = np.array([versions["metadata_expire"][m] for m in cat.MAJORS], np.int64)
-        self.plugin_schedule = scenario["rollout"]["plugin_share_by_week"]
-        arches = scenario["arches"]
-        self.arch_shares = np.array([arches["mix"].get(a, 0.0) for a in cat.ARCHES[:-1]])
-        self.v2_share = arches["x86_64_v2_share"]
-        os_release = scenario["os_release"]["mix"]
-        self.os_release_shares = np.array([os_release.get(k, 0.0) for k in cat.OS_RELEASES])
-        self.behaviour_shares = np.array([[scenario["behaviour"][m].get(b, 0.0) for b in cat.BEHAVIOURS]
-                                          for m in cat.MAJORS])
-        repos = scenario["repos"]
-        self.role_shares = np.array([repos["enabled"][r] for r in cat.ROLES[:-1]] + [repos["stale"]])
-        ages = scenario["population"]["install_age_weeks"]
-        self.age_ranges = np.array([[int(x) for x in name.split("-")] for name in ages], np.float64)
-        self.age_shares = np.array(list(ages.values()))
-        timer = scenario["timer"]
-        self.boot_delay = timer["boot_delay"]
-        self.check_interval = timer["check_interval"]
-        clock = scenario["clock"]
-        self.skew = (clock["skew_share"], clock["skew_minutes"], clock["far_skew_share"],
-                     clock["far_skew_days"])
-        offline = scenario["offline"]
-        self.offline_start = offline["start_per_week"]
-        self.offline_mean = offline["mean_weeks"]
-        retries = scenario["retries"]
-        self.retry_share = retries["share"]
-        self.retry_status = np.array([cat.STATUS_INDEX[int(s)] for s in retries["first_status"]], np.int8)
-        self.retry_status_shares = np.array(list(retries["first_status"].values()))
-        self.retry_delay = retries["delay_seconds"]
-        noise = scenario["noise"]
-        self.noise_rate = noise["lines_per_1000_systems"] / 1000.0
-        self.noise_shares = np.array([noise["mix"].get(k, 0.0) for k in cat.NOISE_KINDS])
-        self.metalink_share = scenario["output"]["fedora_metalink_share"]
-        self.countries = None  # the run's countries.Countries, when countries.database names one
 
 
 class Block:
@@ -256,11 +101,13 @@ class Block:
 
     # ---- state ------------------------------------------------------------------------------------
 
-    def start(self, week0, week_simulation):
+    def start(self, week0):
         """State before the run: the starting population installed, with the cookies of a steady state.
 
-        ``week_simulation`` is week.WeekSimulation (week.py builds on this module, so
-        the caller passes it): it runs the week before the start for the warm-up.
+        Returns the warm-up week that finishes it, or None when no system needs
+        one: (the :class:`WeekSystems` of week -1, which of them to step), for
+        the caller to run through ``week.WeekSimulation.warm_up`` (see
+        :meth:`_warm_up`; :func:`blockrun.start` does both).
         """
         p, c = self.params, self.catalog
         n = BLOCK
@@ -297,20 +144,21 @@ class Block:
         self.epoch[never] = model.DEFAULT_COOKIE.epoch
         self.window[never] = model.DEFAULT_COOKIE.window
         self.budget[never] = model.DEFAULT_COOKIE.budget
-        self._warm_up(W0, week_simulation)
+        return self._warm_up(W0)
 
-    def _warm_up(self, W0, week_simulation):
-        """Run the week before the start for systems whose budget may carry over between weeks.
+    def _warm_up(self, W0):
+        """Set up the week before the start for systems whose budget may carry over between weeks.
 
         Systems that fetch every day (the timer, always on) spend any budget
         within a week, so "counted last week, no budget left" is their steady
         state. Desktops and systems without the timer may not: they go through
         the week before the run, with the model, from "counted the week before".
+        Returns that week as :meth:`start` does.
         """
         irregular = (self.status == self.ALIVE) & ((self.klass == cat.DESKTOP) | ~self.timer)
         if not irregular.any():
             self.installed = np.zeros(BLOCK, bool)
-            return
+            return None
         before = W0 - WEEK
         self.installed = irregular & (self.install_time >= before)
         self.window[irregular] = before - WEEK
@@ -321,8 +169,10 @@ class Block:
         self.budget[fresh] = model.DEFAULT_COOKIE.budget
         self.last_fetch[fresh] = 0
         self.week = -1
-        week_simulation(self, -1, 1).warm_up(irregular)
+        systems = self.week_systems(-1)
+        # The warm-up week keeps its installs in its record; the block itself starts the run with none.
         self.installed = np.zeros(BLOCK, bool)
+        return systems, irregular
 
     def _first_week_count_chance(self, expire):
         """Chance that a system spent its first budget in the week it was installed.
@@ -357,18 +207,22 @@ class Block:
         edges[:, -1] = np.inf
         return (u[:, None] >= edges).sum(axis=1).astype(np.int8)
 
-    def arch(self):
+    def _arch(self):
         """Effective arch index: the x86_64_v2 build on AlmaLinux 10 for some x86_64 systems."""
         major = self.catalog.version_major[self.version]
         v2 = ((self.base_arch == cat.X86_64) & (major == cat.MAJORS.index("10"))
               & (self.u_v2 < self.params.v2_share))
         return np.where(v2, cat.X86_64_V2, self.base_arch).astype(np.int8)
 
-    def roles(self):
+    def _roles(self):
         """BLOCK x roles: the repos each system requests (wanted, and existing for its major and arch)."""
         major = self.catalog.version_major[self.version]
         roles = np.arange(ROLE_COUNT)[None, :]
-        return self.wants_role & self.catalog.available[major[:, None], roles, self.arch()[:, None]]
+        return self.wants_role & self.catalog.available[major[:, None], roles, self._arch()[:, None]]
+
+    def week_systems(self, week):
+        """The :class:`WeekSystems` of ``week``: after :meth:`begin_week` (or :meth:`start`, for week -1)."""
+        return WeekSystems(self, week)
 
     def save(self, path):
         np.savez(path, **{name: getattr(self, name) for name in self.STATE})
@@ -469,3 +323,53 @@ class Block:
             self.epoch[image] = epoch[:, None]
             self.window[image] = window[:, None]
             self.budget[image] = budget[:, None]
+
+
+class WeekSystems:
+    """What one week's simulation reads of a block's systems, and the state it steps.
+
+    Every array has a row per system of the block (BLOCK x roles for the
+    cookies) and is the block's own: the week steps the cookies and the fetch
+    times in place. The rest holds for the whole week (it begins before the
+    record is made, and nothing changes it until the next begins).
+    """
+
+    def __init__(self, block, week):
+        self.number = block.number  # the block's number
+        self.seed = block.seed
+        self.params = block.params  # the scenario's numbers (params.Params)
+        self.catalog = block.catalog
+        self.week = week  # -1: the warm-up week before the run
+        self.week_start = block.plan.week_start(week)
+        # Fixed attributes (see Block._draw_attributes).
+        self.ids = block.ids
+        self.klass = block.klass
+        self.os_release = block.os_release
+        self.timer = block.timer  # runs dnf-makecache.timer
+        self.timezone = block.timezone  # seconds east of UTC (desktops; 0 for the rest)
+        self.cloud_init = block.cloud_init  # cloud-init runs `dnf update` on the first boot
+        self.skew = block.skew  # seconds the system's clock is ahead
+        self.style = block.style  # mirrorlist or metalink URLs (catalog.STYLE_*)
+        self.group = block.group  # address group: the system's own, or a NAT's
+        self.ipv6 = block.ipv6
+        self.dynamic = block.dynamic  # the address changes every lease period
+        self.lease_period = block.lease_period
+        self.lease_phase = block.lease_phase
+        self.country = block.country  # index into countries.Countries.codes (-1: no countries)
+        # This week.
+        self.alive = block.status == block.ALIVE
+        self.installed = block.installed  # installed this week
+        self.install_time = block.install_time
+        self.decommission = block.decommission  # when it goes (int64 max: not planned)
+        self.offline_left = block.offline_left  # weeks of an offline spell still to come (0: online)
+        self.was_offline = block.was_offline  # comes back from an offline spell this week
+        self.version = block.version
+        self.arch = block._arch()  # the effective arch (x86_64_v2 for some on 10)
+        self.roles = block._roles()  # BLOCK x roles: the repos it requests
+        self.behaviour = block.behaviour
+        self.mid_mtime = block.mid_mtime  # machine-id's mtime (0: none)
+        # State the week steps in place.
+        self.last_fetch = block.last_fetch  # time of the last metadata fetch
+        self.epoch = block.epoch  # the countme cookie of each repo: epoch, window, budget
+        self.window = block.window
+        self.budget = block.budget

@@ -1,8 +1,9 @@
 """What simulated systems send: the model's rules wired to the scenario's systems.
 
 These tests run blocks of systems week by week through the simulator's own
-classes and check each request against the countme model (scalar functions
-of alma_countme.model) and against the scenario's promises.
+block lifecycle (blockrun, as the engine does) and check each request against
+the countme model (scalar functions of alma_countme.model) and against the
+scenario's promises.
 """
 
 import collections
@@ -12,7 +13,9 @@ import numpy as np
 from alma_countme import model
 from alma_countme.sim.config import catalog as cat
 from alma_countme.sim.config import scenario
-from alma_countme.sim.generation import population, week
+from alma_countme.sim.generation import blockrun
+from alma_countme.sim.generation.linerecords import CONTAINER_ID, NOISE_ID
+from alma_countme.sim.generation.weekstats import make_unique
 
 ONLY_SERVERS = ["classes.server.share=1.0", "classes.desktop.share=0", "classes.cloud.share=0",
                 "classes.ci.share=0"]
@@ -21,22 +24,16 @@ ONLY_SERVERS = ["classes.server.share=1.0", "classes.desktop.share=0", "classes.
 def weeks_of(assignments, weeks=1, seed=5):
     """Yield (week, block, simulation, columns) for every block and week of a scenario."""
     settings = scenario.load(assignments=["run.weeks=%d" % weeks] + list(assignments))
-    catalog = cat.Catalog(settings, "almalinux")
-    params = population.Params(settings, catalog)
-    plan = population.Plan(settings, seed)
+    setup = blockrun.Setup(settings, seed, "almalinux")
     blocks = {}
     for number in range(weeks):
-        for b in range(plan.blocks_by(number)):
-            if b not in blocks:
-                blocks[b] = population.Block(b, seed, params, catalog, plan)
-                blocks[b].start(plan.week_start(0), week.WeekSimulation)
-            blocks[b].begin_week(number)
-            simulation = week.WeekSimulation(blocks[b], number, 2)
-            yield number, blocks[b], simulation, simulation.run()
+        for b in range(setup.plan.blocks_by(number)):
+            blocks[b], simulation, columns = blockrun.block_week(setup, b, number, 2, block=blocks.get(b))
+            yield number, blocks[b], simulation, columns
 
 
 def persistent_lines(columns):
-    return columns["sysid"] < week.CONTAINER_ID
+    return columns["sysid"] < CONTAINER_ID
 
 
 def every_behaviour(name):
@@ -49,7 +46,7 @@ def test_opted_out_systems_and_removed_countme_never_send_the_flag():
     for behaviour in ("opted-out", "countme-removed"):
         requests = 0
         for _, _, _, columns in weeks_of(["population.size=3000"] + every_behaviour(behaviour), weeks=2):
-            requests += int((columns["sysid"] < week.NOISE_ID).sum())
+            requests += int((columns["sysid"] < NOISE_ID).sum())
             assert not columns["countme"].any()
         assert requests > 50000
 
@@ -79,7 +76,7 @@ def test_at_most_one_flag_per_repo_and_week_of_the_client_clock():
         role = sim.catalog.path_role[columns["path"][rows]]
         window = model.window_start(columns["t"][rows] + block.skew[local])
         flags.update(zip(block.ids[local].tolist(), role.tolist(), window.tolist()))
-        containers = (columns["sysid"] >= week.CONTAINER_ID) & (columns["sysid"] < week.NOISE_ID)
+        containers = (columns["sysid"] >= CONTAINER_ID) & (columns["sysid"] < NOISE_ID)
         assert set(columns["countme"][containers].tolist()) <= {0, 1}  # fresh cookies: first week only
     assert flags and max(flags.values()) == 1
 
@@ -103,7 +100,7 @@ def test_user_runs_never_flag_and_the_timer_fetches_once_per_expiry():
     users = ["population.size=1500", "classes.server.timer=0", "classes.server.runs_per_week=12",
              "classes.server.non_root_share=1.0"] + ONLY_SERVERS
     for _, _, _, columns in weeks_of(users):
-        assert (columns["sysid"] < week.NOISE_ID).sum() > 10000 and not columns["countme"].any()
+        assert (columns["sysid"] < NOISE_ID).sum() > 10000 and not columns["countme"].any()
     timer = ["population.size=1500", "classes.server.timer=1", "classes.server.runs_per_week=0",
              'versions.mix={"9.7" = 1.0}', "retries.share=0", "offline.start_per_week=0",
              "classes.server.lifetime_weeks=5200"] + ONLY_SERVERS
@@ -150,7 +147,7 @@ def test_identical_countme_items_are_moved_apart():
     columns = {"t": np.array([w0 + 5, w0 + 5, w0 + 5, w0 + 6, w0 + 5]), "addr": np.array([7, 7, 7, 7, 8]),
                "ua": np.array([0, 0, 0, 0, 0]), "countme": np.array([2, 2, 2, 2, 2], np.int8),
                "path": np.array([path] * 5), "status": np.zeros(5, np.int8)}
-    moved = week.make_unique(columns, catalog, w0, w0 + model.WINDOW)
+    moved = make_unique(columns, catalog, w0, w0 + model.WINDOW)
     items = list(zip(columns["t"].tolist(), columns["addr"].tolist()))
     # Three equal items: two move (to +6 and +7 s), and the one moved onto the item already at
     # +6 s moves on again; the item from another address stays.

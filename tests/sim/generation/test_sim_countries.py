@@ -10,7 +10,7 @@ import pytest
 from conftest_helpers import same_trees, tree
 
 from alma_countme.sim.config import scenario
-from alma_countme.sim.generation import countries, engine, geo, network, population
+from alma_countme.sim.generation import countries, engine, geo, network
 from alma_countme.sim.logs import logsource
 from alma_countme.sim.reports import verify_countries
 
@@ -45,7 +45,7 @@ def test_every_system_address_is_in_its_true_country(tmp_path):
     lookup = geo.Lookup(geo.DEBIAN)
     seen_v6 = seen_nat = 0
     for number in range(run.plan.block_count):
-        block = population.Block(number, run.seed, run.params, run.catalog, run.plan)
+        block = run.setup.block(number)
         for lease in range(network.LEASE_CYCLE):
             ids = network.address_ids(block.group, lease, block.ipv6)
             table = run.countries.address_table(number, ids)
@@ -64,7 +64,7 @@ def test_every_system_address_is_in_its_true_country(tmp_path):
 def test_country_shares_follow_the_mix(tmp_path):
     loaded = scenario.load(None, ["population.size=40000", "countries.database=geoip-database"])
     run = engine.Run(loaded, str(tmp_path))
-    block = population.Block(0, run.seed, run.params, run.catalog, run.plan)
+    block = run.setup.block(0)
     shares = np.bincount(block.country, minlength=len(run.countries.codes)) / len(block.country)
     for code, share in zip(run.countries.codes, shares):
         assert abs(share - loaded["countries"]["mix"][code]) < 0.02, code
@@ -156,7 +156,7 @@ def test_a_maxmind_db_file_works_too(tmp_path):
                                   'countries.mix={ DE = 0.3, JP = 0.3, BR = 0.4 }'])
     run = engine.Run(loaded, str(tmp_path / "out"))
     lookup = geo.Lookup(str(path))
-    block = population.Block(0, run.seed, run.params, run.catalog, run.plan)
+    block = run.setup.block(0)
     ids = network.address_ids(block.group, 3, block.ipv6)
     texts = [row.tobytes().replace(b"\0", b"").decode() for row in run.countries.address_table(0, ids)]
     assert [lookup.country(text) for text in texts] == [run.countries.codes[c] for c in block.country]

@@ -19,9 +19,7 @@ MAX_LINES = 400
 OVERSIZED_UNTIL_SPLIT = {
     "alma_countme/sim/generation/population.py",
     "alma_countme/sim/traffic/replay.py",
-    "alma_countme/sim/config/scenario.py",
     "alma_countme/sim/generation/week.py",
-    "alma_countme/status.py",
 }
 
 

@@ -24,7 +24,7 @@ from .optout import (
     write_state,
 )
 from .repofiles import INSERTED, identity, move_edits, plan_opt_out, plan_undo, read_bytes
-from .status import FROM_MAIN_CONFIG
+from .statusfacts import FROM_MAIN_CONFIG
 
 Outcome = collections.namedtuple("Outcome", "changed messages errors state path")
 Outcome.__doc__ = """``changed``: anything written; ``messages``: one sentence per change
@@ -102,7 +102,7 @@ def _kept_everything(path, damage, scope):
 def opt_out(root, repos, scope=None, repo_files=False, substitute=identity):
     """Opt out every repository (``scope`` None) or the ids in ``scope``.
 
-    ``repos`` are status.RepoFacts (for ``repo_files``: which file and line).
+    ``repos`` are statusfacts.RepoFacts (for ``repo_files``: which file and line).
     A state file that cannot be used already means "every repository": it is
     never narrowed to ``scope``, only rewritten as a valid opt-out of everything.
     """

@@ -91,24 +91,24 @@ def _parse_error(exc):
 
 
 def _countme_from(repo_priority, main_priority):
-    """Which configuration layer a repo's countme value comes from (status.FROM_* names).
+    """Which configuration layer a repo's countme value comes from (statusfacts.FROM_* names).
 
     ``repo_priority`` and ``main_priority`` are dnf's option priorities of
     countme in the repo and in [main]; the repo's wins unless it is unset.
     """
-    from alma_countme import status
+    from alma_countme import statusfacts
 
     if repo_priority == dnf.conf.PRIO_REPOCONFIG:
-        return status.FROM_REPO_FILE
+        return statusfacts.FROM_REPO_FILE
     if repo_priority == dnf.conf.PRIO_COMMANDLINE:
-        return status.FROM_COMMAND_LINE
+        return statusfacts.FROM_COMMAND_LINE
     if repo_priority > dnf.conf.PRIO_REPOCONFIG:
-        return status.FROM_RUNTIME
+        return statusfacts.FROM_RUNTIME
     if main_priority == dnf.conf.PRIO_COMMANDLINE:
-        return status.FROM_COMMAND_LINE
+        return statusfacts.FROM_COMMAND_LINE
     if main_priority == dnf.conf.PRIO_MAINCONFIG:
-        return status.FROM_MAIN_CONFIG
-    return status.FROM_DEFAULT
+        return statusfacts.FROM_MAIN_CONFIG
+    return statusfacts.FROM_DEFAULT
 
 
 class Countme(dnf.Plugin):
@@ -261,7 +261,7 @@ class CountmeCommand(dnf.cli.Command):
         return chosen
 
     def _repo_facts(self, plugin, only=None):
-        from alma_countme import status
+        from alma_countme.statusfacts import RepoFacts
 
         facts = []
         for repo in sorted(self.base.repos.values(), key=lambda repo: repo.id):
@@ -269,7 +269,7 @@ class CountmeCommand(dnf.cli.Command):
                 continue
             countme, repo_priority, main_priority = plugin.configured.get(
                 repo.id, (bool(repo.countme), dnf.conf.PRIO_RUNTIME, dnf.conf.PRIO_DEFAULT))
-            facts.append(status.RepoFacts(
+            facts.append(RepoFacts(
                 repo.id, repo.name, bool(repo.enabled),
                 repo._get_priority("enabled") >= dnf.conf.PRIO_COMMANDLINE,
                 countme, _countme_from(repo_priority, main_priority), repo.repofile or None,
@@ -280,13 +280,14 @@ class CountmeCommand(dnf.cli.Command):
     def _status(self, plugin):
         import json
 
-        from alma_countme import status
+        from alma_countme import status, statustext
         from alma_countme.optout import do_not_track, read_state, state_path
+        from alma_countme.statusfacts import Facts
 
         conf = self.base.conf
         root = conf.installroot
         state, problem = read_state(state_path(root))
-        facts = status.Facts(
+        facts = Facts(
             now=int(time.time()), installroot=root, persistdir=conf.persistdir, uid=os.getuid(),
             do_not_track=do_not_track(os.environ), plugin_enabled=plugin.enabled_in_conf,
             plugin_conf_path=plugin.conf_path, settings=plugin.settings,
@@ -300,7 +301,7 @@ class CountmeCommand(dnf.cli.Command):
         if self.opts.json:
             print(json.dumps(report, indent=2))
         else:
-            print(status.render_text(report), end="")
+            print(statustext.render_text(report), end="")
 
     def _switch(self, plugin):
         import json

@@ -5,8 +5,9 @@ import stat
 
 import pytest
 
-from alma_countme import optcommands, status
+from alma_countme import optcommands
 from alma_countme.optout import EVERYTHING, NOT_OPTED_OUT, OptOut, read_state, state_path
+from alma_countme.statusfacts import FROM_MAIN_CONFIG, FROM_REPO_FILE, RepoFacts
 
 BASEOS = (
     b"[baseos]\r\n"
@@ -27,8 +28,8 @@ def root(tmp_path):
     return tmp_path
 
 
-def facts(path, repo_id, countme=True, countme_from=status.FROM_REPO_FILE):
-    return status.RepoFacts(repo_id, repo_id, True, False, countme, countme_from, str(path), None, "x", ())
+def facts(path, repo_id, countme=True, countme_from=FROM_REPO_FILE):
+    return RepoFacts(repo_id, repo_id, True, False, countme, countme_from, str(path), None, "x", ())
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def repos(root):
     appstream = root / "etc/yum.repos.d/almalinux-appstream.repo"
     appstream.write_bytes(APPSTREAM)
     return [facts(baseos, "baseos"), facts(baseos, "baseos-source", countme=False),
-            facts(appstream, "appstream", countme_from=status.FROM_MAIN_CONFIG)]
+            facts(appstream, "appstream", countme_from=FROM_MAIN_CONFIG)]
 
 
 def file_state(path):

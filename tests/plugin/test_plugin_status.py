@@ -1,4 +1,4 @@
-"""alma_countme.status: the status report, its predictions and its reasons."""
+"""alma_countme.status and its parts: the status report, its predictions, its reasons and its text."""
 
 import json
 import os
@@ -10,8 +10,18 @@ from plugintools import MONDAY, THURSDAY, WEEK
 from alma_countme import installtime, model, status
 from alma_countme.cookie import cookie_path, format_cookie
 from alma_countme.model import Cookie
+from alma_countme.nextflag import flag_url, predict_next_flag
 from alma_countme.optout import EVERYTHING, NOT_OPTED_OUT, OptOut
 from alma_countme.settings import DEFAULT_SETTINGS, Settings
+from alma_countme.statusfacts import (
+    FROM_COMMAND_LINE,
+    FROM_DEFAULT,
+    FROM_MAIN_CONFIG,
+    FROM_REPO_FILE,
+    Facts,
+    RepoFacts,
+)
+from alma_countme.statustext import render_text
 
 MIRRORLIST = "https://mirrors.almalinux.org/mirrorlist/9/baseos"
 UA = "libdnf (AlmaLinux 9.4; generic; Linux.x86_64)"
@@ -40,13 +50,13 @@ def repo_file(root, text, name="almalinux-baseos.repo"):
     return str(path)
 
 
-def repo(root, repo_id="baseos", countme=True, countme_from=status.FROM_REPO_FILE, text=None, enabled=True,
+def repo(root, repo_id="baseos", countme=True, countme_from=FROM_REPO_FILE, text=None, enabled=True,
          mirrorlist=MIRRORLIST, baseurls=(), enabled_from_command_line=False):
     if text is None:
         text = "[%s]\nname=x\nmirrorlist=%s\nenabled=%d\ncountme=%d\n" % (
             repo_id, mirrorlist, enabled, countme)
     path = repo_file(root, text, repo_id + ".repo")
-    return status.RepoFacts(repo_id, "AlmaLinux 9 - " + repo_id, enabled, enabled_from_command_line, countme,
+    return RepoFacts(repo_id, "AlmaLinux 9 - " + repo_id, enabled, enabled_from_command_line, countme,
                             countme_from, path, None, mirrorlist, tuple(baseurls))
 
 
@@ -59,7 +69,7 @@ def facts(root, repos, **changes):
         optout_state=NOT_OPTED_OUT, optout_problem=None, repos=repos, substitute=lambda text: text,
     )
     values.update(changes)
-    return status.Facts(**values)
+    return Facts(**values)
 
 
 def write_cookie(root, repo_facts, cookie):
@@ -135,7 +145,7 @@ def test_prediction_matches_the_model_step_by_step(root):
         window = MONDAY - rng.choice([0, 1, 2, 40]) * WEEK
         cookie = Cookie(0, rng.choice([0, MONDAY - 9 * WEEK]), window, rng.choice([-1, 0, 1, 2, 3, 4]))
         now = THURSDAY + rng.randrange(0, 3 * 86400)
-        upcoming = status.predict_next_flag(cookie, now)
+        upcoming = predict_next_flag(cookie, now)
         current, count = cookie, 0
         while True:
             count += 1
@@ -209,12 +219,12 @@ def test_damaged_opt_out_file_is_a_reason(root):
 def test_where_countme_is_off(root):
     repos = [
         repo(root, "infile", countme=False),
-        repo(root, "commented", countme=False, countme_from=status.FROM_DEFAULT,
+        repo(root, "commented", countme=False, countme_from=FROM_DEFAULT,
              text="[commented]\nname=c\nmirrorlist=%s\n# countme=1\n" % MIRRORLIST),
-        repo(root, "mainconf", countme=False, countme_from=status.FROM_MAIN_CONFIG,
+        repo(root, "mainconf", countme=False, countme_from=FROM_MAIN_CONFIG,
              text="[mainconf]\nname=m\nmirrorlist=%s\n" % MIRRORLIST),
-        repo(root, "setopt", countme=False, countme_from=status.FROM_COMMAND_LINE),
-        repo(root, "unset", countme=False, countme_from=status.FROM_DEFAULT,
+        repo(root, "setopt", countme=False, countme_from=FROM_COMMAND_LINE),
+        repo(root, "unset", countme=False, countme_from=FROM_DEFAULT,
              text="[unset]\nname=u\nmirrorlist=%s\n" % MIRRORLIST),
         repo(root, "baseurl", mirrorlist=None, baseurls=("https://repo/",),
              text="[baseurl]\nname=b\nbaseurl=https://repo/\ncountme=1\n"),
@@ -258,7 +268,7 @@ def test_rpmdb_source_without_a_database(root):
 
 def test_render_text_says_what_leaves_the_machine(root):
     repos = [repo(root), repo(root, "crb", countme=False)]
-    text = status.render_text(status.build_report(facts(root, repos)))
+    text = render_text(status.build_report(facts(root, repos)))
     assert "send countme for 1 of 2 repositories: baseos" in text
     assert "Age: 30 weeks -> bucket 4" in text
     assert "User-Agent: " + UA in text
@@ -268,14 +278,14 @@ def test_render_text_says_what_leaves_the_machine(root):
 
 
 def test_render_text_for_an_opted_out_system(root):
-    text = status.render_text(status.build_report(facts(root, [repo(root)], optout_state=EVERYTHING)))
+    text = render_text(status.build_report(facts(root, [repo(root)], optout_state=EVERYTHING)))
     assert text.startswith("countme: this system sends no countme at all.\n")
     assert "Opt-out: every repository" in text
 
 
 def test_flag_url():
-    assert status.flag_url("https://m/mirrorlist/9/baseos", "countme=2") == "https://m/mirrorlist/9/baseos?countme=2"
-    assert status.flag_url("https://m/metalink?repo=x&arch=y", "countme=2") == (
+    assert flag_url("https://m/mirrorlist/9/baseos", "countme=2") == "https://m/mirrorlist/9/baseos?countme=2"
+    assert flag_url("https://m/metalink?repo=x&arch=y", "countme=2") == (
         "https://m/metalink?repo=x&arch=y&countme=2")
 
 
@@ -300,7 +310,7 @@ def test_schema_document_lists_exactly_the_fields_of_the_report(root):
     repos = [
         repo(root),
         repo(root, "crb"),
-        repo(root, "commented", countme=False, countme_from=status.FROM_DEFAULT,
+        repo(root, "commented", countme=False, countme_from=FROM_DEFAULT,
              text="[commented]\nname=c\nmirrorlist=%s\n#countme=1\n" % MIRRORLIST),
     ]
     report = status.build_report(facts(root, repos, uid=1000, optout_state=OptOut(False, ("crb",), (edit,))))

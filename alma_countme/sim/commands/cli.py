@@ -1,9 +1,11 @@
 """The ``countme-sim`` command: a table of subcommands, each in its own module.
 
-A command module ``alma_countme.sim.commands.<name>`` exposes ``register(subparsers)``
-(adds its parser, with its own --help, and sets ``func=run``) and
-``run(args) -> int``. Only the chosen command's module is imported, so numpy,
-matplotlib or locust load only where they are needed.
+A command module ``alma_countme.sim.commands.<name>`` exposes ``SUMMARY`` (its
+one line in ``countme-sim --help``), ``register(subparsers)`` (adds its parser,
+with its own --help, and sets ``func=run``) and ``run(args) -> int``. Every
+command module is imported to build the parser, so each stays light at import:
+numpy, matplotlib or locust are imported inside ``run``, where they are needed.
+A command whose module is missing from the build is listed as not available.
 """
 
 import argparse
@@ -15,28 +17,18 @@ from alma_countme.sim.common.errors import SimError
 
 PROG = "countme-sim"
 
-# (name, module, one-line summary shown by `countme-sim --help`)
+# (name, module); each module's SUMMARY is its line in `countme-sim --help`.
 COMMANDS = (
-    ("generate", "alma_countme.sim.commands.generate",
-     "simulate AlmaLinux systems week by week; write access logs, truth.csv and a summary"),
-    ("scenario", "alma_countme.sim.commands.scenario",
-     "print the effective scenario (defaults + --scenario FILE + --set), or every key with --keys"),
-    ("summary", "alma_countme.sim.commands.summary",
-     "print the weekly summary of a generated directory (table or --json)"),
-    ("bench", "alma_countme.sim.commands.bench",
-     "measure generation speed (lines per second per core), total time and peak memory"),
-    ("serve", "alma_countme.sim.commands.serve",
-     "run a small local mirrorlist/metalink server that writes an access log"),
-    ("replay", "alma_countme.sim.commands.replay",
-     "send a simulated request stream to a mirrorlist service over HTTP (load replay)"),
-    ("verify", "alma_countme.sim.commands.verify",
-     "compare a server's weekly countme totals with the simulation's truth"),
-    ("plot", "alma_countme.sim.commands.plot",
-     "draw PNG charts: systems per week by bucket, and the OS version and arch mix"),
-    ("compare", "alma_countme.sim.commands.compare",
-     "compare real countme totals (mirrors-countme CSV) with a simulation's, week by week"),
-    ("rollout", "alma_countme.sim.commands.rollout",
-     "simulate countme's rollout with and without the plugin; when can each bucket be trusted?"),
+    ("generate", "alma_countme.sim.commands.generate"),
+    ("scenario", "alma_countme.sim.commands.scenario"),
+    ("summary", "alma_countme.sim.commands.summary"),
+    ("bench", "alma_countme.sim.commands.bench"),
+    ("serve", "alma_countme.sim.commands.serve"),
+    ("replay", "alma_countme.sim.commands.replay"),
+    ("verify", "alma_countme.sim.commands.verify"),
+    ("plot", "alma_countme.sim.commands.plot"),
+    ("compare", "alma_countme.sim.commands.compare"),
+    ("rollout", "alma_countme.sim.commands.rollout"),
 )
 
 DESCRIPTION = """\
@@ -60,11 +52,16 @@ examples:
 exit status: 0 success, 1 a check failed (verify, replay), 2 bad input or an error"""
 
 
+NOT_AVAILABLE = "(not available in this build)"
+
+
 class _NotAvailable(Exception):
     pass
 
 
 def _load(name, module_name):
+    """The command's module; _NotAvailable when the build left it out (not when it imports something
+    missing: that error is the command's own)."""
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as error:
@@ -77,22 +74,32 @@ def _chosen(argv):
     """The subcommand named in ``argv`` (its first word that is not an option), or None."""
     for word in argv:
         if not word.startswith("-"):
-            return word if word in dict((c[0], c) for c in COMMANDS) else None
+            return word if word in dict(COMMANDS) else None
     return None
 
 
 def build_parser(chosen):
-    """The top-level parser; ``chosen`` gets its real parser, the others a placeholder."""
+    """The top-level parser; ``chosen`` gets its real parser, the others a placeholder with their summary.
+
+    _NotAvailable when ``chosen`` is not in this build.
+    """
     parser = argparse.ArgumentParser(
         prog=PROG, description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for name, module_name, summary in COMMANDS:
+    for name, module_name in COMMANDS:
+        try:
+            module = _load(name, module_name)
+        except _NotAvailable:
+            if name == chosen:
+                raise
+            subparsers.add_parser(name, help=NOT_AVAILABLE, add_help=False)
+            continue
         if name == chosen:
-            _load(name, module_name).register(subparsers)
+            module.register(subparsers)
         else:
-            subparsers.add_parser(name, help=summary, add_help=False)
+            subparsers.add_parser(name, help=module.SUMMARY, add_help=False)
     return parser
 
 

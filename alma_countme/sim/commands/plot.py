@@ -9,7 +9,7 @@ from alma_countme.sim.commands import options
 SUMMARY = "draw PNG charts: systems per week by bucket, and the OS version and arch mix"
 
 DESCRIPTION = """\
-Draw two PNG charts from the summary.json `countme-sim generate` wrote:
+Draw PNG charts from the summary.json `countme-sim generate` wrote:
 
   systems-per-week.png   true active systems, the countme estimate (countme hits
                          on the reference repo) and distinct client addresses

@@ -95,8 +95,8 @@ def run(args):
     import matplotlib
 
     matplotlib.use("Agg")
+    from alma_countme.sim.common.textfile import write_text
     from alma_countme.sim.generation import truth
-    from alma_countme.sim.generation.engine import _write_text
     from alma_countme.sim.reports import rollout
 
     options.check_output_dir(args.out)
@@ -112,8 +112,8 @@ def run(args):
     report["runs"]["with_plugin"]["path"] = with_dir
     report["runs"]["without_plugin"]["path"] = without_dir
     text = rollout.table(report)
-    _write_text(os.path.join(args.out, "rollout.txt"), text)
-    _write_text(os.path.join(args.out, "rollout.json"), rollout.report_json(report))
+    write_text(os.path.join(args.out, "rollout.txt"), text)
+    write_text(os.path.join(args.out, "rollout.json"), rollout.report_json(report))
     picture = rollout.plot(report, os.path.join(args.out, "rollout.png"), args.width, args.height)
     if args.json:
         sys.stdout.write(rollout.report_json(report))

@@ -41,6 +41,7 @@ def register(subparsers):
 
 def run(args):
     from alma_countme.sim.config import scenario as scenario_module
+    from alma_countme.sim.config.dump import to_json, to_toml
 
     if args.list:
         rows = scenario_module.shipped()
@@ -55,7 +56,7 @@ def run(args):
         return 0
     scenario = options.load_scenario(args)
     if args.json:
-        print(json.dumps(scenario_module.to_json(scenario), indent=1))
+        print(json.dumps(to_json(scenario), indent=1))
     else:
-        print(scenario_module.to_toml(scenario), end="")
+        print(to_toml(scenario), end="")
     return 0

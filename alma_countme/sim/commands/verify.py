@@ -17,12 +17,12 @@ The server side is one of:
                   database countme-totals writes, or the raw SQLite database
                   `countme-parse-access-log --sqlite` writes;
   --logs PATH...  the server's access logs (AlmaLinux nginx format or Combined
-                  Log Format, .gz allowed; directories are searched), counted
-                  here with mirrors-countme's rules.
+                  Log Format, .gz and .zst allowed; directories are searched),
+                  counted here with mirrors-countme's rules.
 
 Unique-address rows (sys_age -1) are compared only when the truth has them.
 
-Per country (runs with countries.database set): --countries FILE compares a
+Per country (runs with countries.database set): --countries CSV compares a
 pipeline's per-country totals (CSV: week_start,country,sys_age,hits; see
 doc/countme-replay.md) with the truth's truth-countries.csv; with --logs,
 --geoip DB counts the logs per country, looking each client address up in DB

@@ -12,20 +12,20 @@ import re
 
 import numpy as np
 
-from alma_countme.sim.config import scenario as scenario_module
+from alma_countme.sim.config import schema
 from alma_countme.useragent import user_agent
 
-ROLES = scenario_module.ROLES + ("stale",)
+ROLES = schema.ROLES + ("stale",)
 ROLE_INDEX = {role: index for index, role in enumerate(ROLES)}
 STALE = ROLE_INDEX["stale"]
 BASEOS = ROLE_INDEX["baseos"]
-MAJORS = scenario_module.MAJORS
-ARCHES = scenario_module.ARCHES + ("x86_64_v2",)
+MAJORS = schema.MAJORS
+ARCHES = schema.ARCHES + ("x86_64_v2",)
 X86_64, X86_64_V2 = ARCHES.index("x86_64"), ARCHES.index("x86_64_v2")
-OS_RELEASES = scenario_module.OS_RELEASES
-BEHAVIOURS = scenario_module.BEHAVIOURS
+OS_RELEASES = schema.OS_RELEASES
+BEHAVIOURS = schema.BEHAVIOURS
 LEGACY, MACHINE_ID, PLUGIN, OPTED_OUT, COUNTME_REMOVED = range(len(BEHAVIOURS))
-CLASSES = scenario_module.CLASSES
+CLASSES = schema.CLASSES
 SERVER, DESKTOP, CLOUD, CI = range(len(CLASSES))
 METHODS = ("GET", "HEAD")
 GET, HEAD = 0, 1

@@ -31,7 +31,8 @@ import numpy as np
 
 from alma_countme.sim.common.arrays import distinct_inverse
 from alma_countme.sim.common.errors import SimError
-from alma_countme.sim.config import scenario as scenario_module
+from alma_countme.sim.common.textfile import write_text
+from alma_countme.sim.config.dump import to_toml
 from alma_countme.sim.config.units import DAY
 from alma_countme.sim.generation import blockrun, logformat, network, truth
 from alma_countme.sim.generation.linerecords import LINE_DTYPE, index_addresses, output
@@ -270,22 +271,11 @@ def _step_description(step, weeks):
     return "week %d/%d: writing log files, week %d: simulating blocks of systems" % (step, weeks, step + 1)
 
 
-def _write_text(path, text):
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise SimError("cannot write %s: %s; that file is incomplete and was removed"
-                       % (path, error.strerror or error)) from None
-
-
 def _write_results(run, weekly):
     result = truth.Truth(run, weekly)
-    _write_text(os.path.join(run.out, "truth.csv"), result.csv_text())
-    _write_text(os.path.join(run.out, "summary.json"), result.summary_json())
+    write_text(os.path.join(run.out, "truth.csv"), result.csv_text())
+    write_text(os.path.join(run.out, "summary.json"), result.summary_json())
     if run.countries is not None:
-        _write_text(os.path.join(run.out, "truth-countries.csv"), result.country_csv_text())
-    _write_text(os.path.join(run.out, "summary.txt"), truth.summary_table(result.summary()))
-    _write_text(os.path.join(run.out, "scenario.toml"), scenario_module.to_toml(run.scenario))
+        write_text(os.path.join(run.out, "truth-countries.csv"), result.country_csv_text())
+    write_text(os.path.join(run.out, "summary.txt"), truth.summary_table(result.summary()))
+    write_text(os.path.join(run.out, "scenario.toml"), to_toml(run.scenario))

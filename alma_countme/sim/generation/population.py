@@ -14,7 +14,7 @@ import numpy as np
 from alma_countme import model
 from alma_countme.sim.common import rand
 from alma_countme.sim.config import catalog as cat
-from alma_countme.sim.config.scenario import schedule_at as scenario_schedule_at
+from alma_countme.sim.config.specs import schedule_at
 from alma_countme.sim.config.units import DAY, ROLE_COUNT, WEEK
 from alma_countme.sim.generation import vstep
 from alma_countme.sim.generation.network import BLOCK
@@ -285,7 +285,7 @@ class Block:
 
     def _roll_out_plugin(self, week):
         """Legacy systems get the plugin as the scenario's rollout reaches them (and keep it)."""
-        share = scenario_schedule_at(self.params.plugin_schedule, week)
+        share = schedule_at(self.params.plugin_schedule, week)
         if share <= 0.0:
             return
         # A pure function of the system id: the same systems get it whichever week asks.

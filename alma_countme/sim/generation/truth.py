@@ -17,7 +17,7 @@ import os
 from alma_countme import model
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.config import catalog as cat
-from alma_countme.sim.config import scenario as scenario_module
+from alma_countme.sim.config.dump import to_json
 from alma_countme.sim.generation import vstep
 
 TOTALS_HEADER = ("week_start", "week_end", "hits", "os_name", "os_version", "os_variant", "os_arch",
@@ -116,7 +116,7 @@ class Truth:
             "format": run.format,
             "servers": run.servers,
             "reference_repo": "baseos",
-            "scenario": scenario_module.to_json(run.scenario),
+            "scenario": to_json(run.scenario),
             "weeks": weeks,
             **({"countries": {"database": run.countries.database, "source": run.countries.networks.source,
                               "codes": run.countries.codes}} if run.countries is not None else {}),

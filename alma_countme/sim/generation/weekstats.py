@@ -88,7 +88,7 @@ def make_unique(columns, catalog, W0, W1):
     moved = 0
     fields_bits = max(1, int(len(catalog.agent_fields) - 1).bit_length())
     tag_bits = max(1, int(len(catalog.repo_pairs) - 1).bit_length())
-    assert 20 + 22 + fields_bits + 3 + tag_bits <= 63, "scenario.MAX_VERSIONS keeps the item key in 64 bits"
+    assert 20 + 22 + fields_bits + 3 + tag_bits <= 63, "schema.MAX_VERSIONS keeps the item key in 64 bits"
     for _ in range(100):
         truth = np.flatnonzero(_counted(columns, catalog) & (columns["countme"] > 0))
         # One integer per item: time in the week (20 bits), address id (22), agent fields, age (3), repo.

@@ -1,5 +1,6 @@
 """The countme-sim command: truthful --help, clean errors, the reports of generate, summary and bench."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -17,12 +18,28 @@ def run_module(*args):
                           text=True, timeout=120)
 
 
-def test_top_level_help_lists_every_command():
+def summaries():
+    """{command: the SUMMARY its module states}."""
+    return {name: importlib.import_module(module).SUMMARY for name, module in cli.COMMANDS}
+
+
+def test_top_level_help_lists_every_command_with_its_summary():
+    # End to end, as a user runs it: `python3 -m alma_countme.sim --help`.
     result = run_module("--help")
     assert result.returncode == 0
-    for name, _, _ in cli.COMMANDS:
-        assert name in result.stdout
+    text = " ".join(result.stdout.split())  # argparse wraps the summaries to the terminal's width
+    for name, summary in summaries().items():
+        assert "%s %s" % (name, " ".join(summary.split())) in text, name
     assert "countme-sim COMMAND --help" in result.stdout
+
+
+def test_the_command_modules_are_light_at_import():
+    # --help imports every command module: the heavy libraries wait for the command that runs.
+    script = ("import sys\nfrom alma_countme.sim.commands import cli\ncli.build_parser(None)\n"
+              "print(' '.join(sorted(m for m in ('numpy', 'matplotlib', 'locust', 'tomllib', 'tomli') "
+              "if m in sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout == "\n", result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("command, words", [
@@ -44,16 +61,29 @@ def test_each_command_help_names_its_options(countme_sim, capsys, command, words
         assert "here %d" % options.default_jobs() in text
 
 
-def test_help_of_the_other_commands_works_through_the_table():
-    for name, _, _ in cli.COMMANDS:
+def test_help_of_the_other_commands_works_through_the_table(capsys):
+    for name, summary in summaries().items():
         if name not in MINE:
-            assert run_module(name, "--help").returncode == 0, name
+            with pytest.raises(SystemExit) as leaving:
+                cli.main([name, "--help"])
+            assert leaving.value.code == 0, name
+            assert capsys.readouterr().out.startswith("usage: countme-sim %s " % name)
+            assert summary and "\n" not in summary, name
 
 
-def test_a_missing_command_module_says_so(countme_sim, monkeypatch):
-    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + (("ghost", "alma_countme.sim.cmd_ghost", "nothing"),))
+def test_a_missing_command_module_says_so(countme_sim, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + (("ghost", "alma_countme.sim.commands.ghost"),))
     status, _, err = countme_sim("ghost")
     assert status == 2 and err == "countme-sim: command ghost is not available in this build\n"
+    # The others still run, and --help lists the missing one as such.
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert leaving.value.code == 0 and "ghost %s" % cli.NOT_AVAILABLE in text
+    assert "summary %s" % importlib.import_module("alma_countme.sim.commands.summary").SUMMARY in text
+    with pytest.raises(SystemExit) as leaving:
+        cli.main(["summary", "--help"])
+    assert leaving.value.code == 0
 
 
 def test_bad_input_exits_2_with_one_clear_line(countme_sim, tmp_path):

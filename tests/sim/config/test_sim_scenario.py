@@ -6,6 +6,7 @@ import pytest
 
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.config import scenario
+from alma_countme.sim.config.dump import to_toml
 
 
 def write(tmp_path, text, name="mine.toml"):
@@ -38,7 +39,7 @@ def test_a_file_changes_only_its_keys_and_set_wins(tmp_path):
 def test_effective_scenario_round_trips_through_toml(tmp_path):
     changed = scenario.load(assignments=["run.start=2025-01-06", "versions.releases={\"9.8\" = 1}",
                                          "os_release.rebranded_name=Some Linux"])
-    path = write(tmp_path, scenario.to_toml(changed), "effective.toml")
+    path = write(tmp_path, to_toml(changed), "effective.toml")
     assert scenario.load(path) == changed
     assert changed["run"]["start"] == datetime.date(2025, 1, 6)
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from alma_countme.sim.config import scenario
+from alma_countme.sim.config.specs import schedule_at
 from alma_countme.sim.reports import rollout
 
 
@@ -31,7 +32,7 @@ def test_plugin_schedule_rejects_bad_values(value, reason):
 
 def test_schedule_steps():
     schedule = {"1": 0.25, "4": 0.8}
-    assert [scenario.schedule_at(schedule, week) for week in range(6)] == [0.0, 0.25, 0.25, 0.25, 0.8, 0.8]
+    assert [schedule_at(schedule, week) for week in range(6)] == [0.0, 0.25, 0.25, 0.25, 0.8, 0.8]
 
 
 def test_trusted_from_is_the_first_week_that_stays_within():

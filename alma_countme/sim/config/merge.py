@@ -1,0 +1,117 @@
+"""Layering a scenario: TOML files and ``--set`` assignments merged into one tree under the schema.
+
+The tree is the parsed TOML, merged key by key; ``sources`` maps each key path
+(a tuple) to the file or ``--set`` that gave it its value, so that
+:mod:`alma_countme.sim.config.validate` can name it when the value is wrong.
+A key the schema does not know is refused here, naming the keys it allows.
+"""
+
+import sys
+
+from alma_countme.sim.common.errors import SimError
+from alma_countme.sim.config.schema import SCHEMA
+from alma_countme.sim.config.specs import PerMajor
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.9/3.10
+    import tomli as tomllib
+
+
+def key_name(path):
+    """A key path as the messages write it: ``classes.desktop.share``."""
+    return ".".join(path)
+
+
+def spec_at(path, source):
+    """The Spec (or table dict) at ``path``; SimError naming the allowed keys when there is none.
+
+    One level below a PerMajor spec, the spec of its items is returned.
+    """
+    node = SCHEMA
+    for depth, part in enumerate(path):
+        if isinstance(node, PerMajor) and depth == len(path) - 1 and part in node.majors:
+            return node.value_spec
+        if not isinstance(node, dict) or part not in node:
+            where = key_name(path[:depth]) or "the top level"
+            if isinstance(node, dict):
+                allowed = "allowed keys: %s" % ", ".join(node)
+            elif isinstance(node, PerMajor):
+                allowed = "allowed keys: %s" % ", ".join(node.majors)
+            else:
+                allowed = "%s takes a whole value: %s" % (where, node.allowed())
+            raise SimError("%s: unknown key %r in %s; %s" % (source, key_name(path), where, allowed))
+        node = node[part]
+    return node
+
+
+def merge(target, data, path, source, sources):
+    """Merge ``data`` (parsed TOML) into ``target`` under the schema, recording each leaf's source."""
+    node = spec_at(path, source) if path else SCHEMA
+    if isinstance(node, dict):
+        if not isinstance(data, dict):
+            raise SimError("%s: %s must be a table with keys: %s"
+                           % (source, key_name(path), ", ".join(node)))
+        for key, value in data.items():
+            child = spec_at(path + (key,), source)
+            if isinstance(child, dict) or not child.atomic:
+                merge(target.setdefault(key, {}), value, path + (key,), source, sources)
+            else:
+                target[key] = value
+                sources[path + (key,)] = source
+        return
+    # A non-atomic spec (PerMajor): merge item by item.
+    if not isinstance(data, dict):
+        target.clear()
+        target["__value__"] = data
+        sources[path] = source
+        return
+    target.pop("__value__", None)
+    for key, value in data.items():
+        target[key] = value
+        sources[path + (key,)] = source
+    sources.setdefault(path, source)
+
+
+def read_toml(path, label):
+    """The parsed TOML file at ``path``; SimError naming it (as ``label``) when it is unreadable or bad."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise SimError("cannot read %s %s: %s" % (label, path, error.strerror or error)) from None
+    except tomllib.TOMLDecodeError as error:
+        raise SimError("%s %s is not valid TOML: %s" % (label, path, error)) from None
+
+
+def parse_assignment(text):
+    """``key.path=value`` of --set: (path tuple, value); the value is TOML, else a plain string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise SimError("--set %s: expected KEY=VALUE, e.g. --set population.size=10000" % text)
+    try:
+        value = tomllib.loads("value = " + raw.strip())["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return tuple(part.strip().strip('"') for part in key.split(".")), value
+
+
+def assign(tree, text, sources):
+    """Apply one ``--set KEY=VALUE`` to ``tree``: it names a key, not a table."""
+    key, value = parse_assignment(text)
+    source = "--set %s" % text
+    node = spec_at(key, source)
+    if isinstance(node, dict):
+        raise SimError("%s: %s is a table; set one of its keys: %s"
+                       % (source, ".".join(key), ", ".join(node)))
+    parent = tree
+    for part in key[:-1]:
+        parent = parent.setdefault(part, {})
+    if node.atomic:
+        parent.pop("__value__", None)
+        parent[key[-1]] = value
+        sources[key] = source
+    else:
+        parent[key[-1]] = {}
+        merge(parent[key[-1]], value, key, source, sources)

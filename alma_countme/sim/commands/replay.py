@@ -108,7 +108,7 @@ def _positive_float(text):
 
 def run(args):
     from alma_countme.sim.common.errors import SimError
-    from alma_countme.sim.traffic import replay
+    from alma_countme.sim.traffic.target import check_target
 
     if args.locustfile_path:
         from importlib.util import find_spec
@@ -119,7 +119,7 @@ def run(args):
         return _bench(args)
     if not args.stream:
         raise SimError("replay: name the stream to send (generate's output directory or log files)")
-    target = replay.check_target(args.target, args.allow_remote_target)
+    target = check_target(args.target, args.allow_remote_target)
     _check_report_path(args)
     return _replay(args, target, _stream(args.stream))
 
@@ -139,8 +139,9 @@ def _stream(paths):
 
 def _replay(args, target, requests, extra=None):
     from alma_countme.sim.traffic import replay
+    from alma_countme.sim.traffic.report import progress_printer
 
-    progress = None if args.quiet else replay.progress_printer()
+    progress = None if args.quiet else progress_printer()
     if not args.quiet:
         speed = "as fast as possible" if args.speedup is None else "speedup %g" % args.speedup
         print("countme-sim replay: %s, %d connections, %s" % (target.url, args.connections, speed),
@@ -188,7 +189,7 @@ def _write_json(path, data):
 
 def _bench(args):
     from alma_countme.sim.common.errors import SimError
-    from alma_countme.sim.traffic import replay
+    from alma_countme.sim.traffic.target import check_target
 
     if args.duration is None and args.max_requests is None:
         args.duration = 10.0
@@ -203,7 +204,7 @@ def _bench(args):
         stderr=subprocess.PIPE, text=True)
     try:
         url = _wait_ready(server)
-        target = replay.check_target(url)
+        target = check_target(url)
         reference = _reference(target, args)
         bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
                  "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
@@ -226,18 +227,20 @@ def _reference(target, args):
     """The rate of wrk (or, without wrk, the minimal fixed client) on the same server with the
     same connections, for as long as the replay will run, sending the synthetic stream's first
     request again and again."""
-    from alma_countme.sim.traffic import fixedclient, replay
+    from alma_countme.sim.traffic import fixedclient
+    from alma_countme.sim.traffic.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
+    from alma_countme.sim.traffic.wire import encode_request
 
     seconds = args.duration or 10.0
     request = next(synthetic_stream())
     headers = {"User-Agent": request.agent, "Accept": "*/*", "X-Forwarded-For": request.addr,
-               replay.SIM_TIME_HEADER: str(request.time), replay.SIM_STATUS_HEADER: str(request.status)}
+               SIM_TIME_HEADER: str(request.time), SIM_STATUS_HEADER: str(request.status)}
     if fixedclient.wrk_path():
         name = "wrk -t1 -c%d (one request, again and again)" % args.connections
         rate = fixedclient.wrk_rate(target.url + request.target, headers, args.connections, seconds)
     else:
         name = "fixed raw-socket client, one process (wrk is not installed)"
-        encoded = replay.encode_request(request, "%s:%d" % (target.host, target.port))
+        encoded = encode_request(request, "%s:%d" % (target.host, target.port))
         rate = fixedclient.fixed_rate(target.host, target.port, encoded, args.connections, seconds)
     if not args.quiet:
         print("countme-sim replay --bench: reference: %s: %s requests/s" % (name, "{:,.0f}".format(rate)),

@@ -121,7 +121,8 @@ def run(args):
         raise SimError("replay: name the stream to send (generate's output directory or log files)")
     target = check_target(args.target, args.allow_remote_target)
     _check_report_path(args)
-    return _replay(args, target, _stream(args.stream))
+    _check_stream(args.stream)
+    return _replay(args, target)
 
 
 def _check_report_path(args):
@@ -130,14 +131,28 @@ def _check_report_path(args):
         options.writable_file(args.report, "--report")
 
 
-def _stream(paths):
+def _check_stream(paths):
+    """Fail now, before any connection, if there is nothing to send."""
     from alma_countme.sim.logs import logsource
 
-    logsource.log_files(paths)  # fail now, before any connection, if there is nothing to send
-    return logsource.replay_requests(paths)
+    logsource.log_files(paths)
 
 
-def _replay(args, target, requests, extra=None):
+def _prepared(args, target):
+    """What the connections send, as a context manager: the stream's requests read and encoded
+    by a feeder process (so the client's core is left to HTTP), or, for --bench without a
+    stream, the synthetic stream encoded here (that costs little)."""
+    import contextlib
+
+    from alma_countme.sim.traffic import feeder, wire
+    from alma_countme.sim.traffic.target import host_header
+
+    if args.stream:
+        return feeder.Feed(args.stream, host_header(target), args.sim_headers)
+    return contextlib.nullcontext(wire.prepare(synthetic_stream(), host_header(target), args.sim_headers))
+
+
+def _replay(args, target, extra=None):
     from alma_countme.sim.traffic import replay
     from alma_countme.sim.traffic.report import progress_printer
 
@@ -147,10 +162,11 @@ def _replay(args, target, requests, extra=None):
         print("countme-sim replay: %s, %d connections, %s" % (target.url, args.connections, speed),
               file=sys.stderr, flush=True)
     try:
-        replayer = replay.replay(
-            target, requests, speedup=args.speedup, connections=args.connections,
-            max_requests=args.max_requests, duration=args.duration, timeout=args.timeout,
-            sim_headers=args.sim_headers, progress=progress, pipeline=args.pipeline)
+        with _prepared(args, target) as requests:
+            replayer = replay.replay(
+                target, requests, speedup=args.speedup, connections=args.connections,
+                max_requests=args.max_requests, duration=args.duration, timeout=args.timeout,
+                sim_headers=args.sim_headers, progress=progress, pipeline=args.pipeline)
     except KeyboardInterrupt:
         print("countme-sim replay: interrupted", file=sys.stderr)
         return 130
@@ -195,7 +211,8 @@ def _bench(args):
         args.duration = 10.0
     args.speedup = None
     _check_report_path(args)
-    requests = _stream(args.stream) if args.stream else synthetic_stream()
+    if args.stream:
+        _check_stream(args.stream)
     server = subprocess.Popen(
         # --sim-headers: the server answers what the simulated service answered, so a
         # simulated 404 or 503 is not counted as an error of the run.
@@ -210,7 +227,7 @@ def _bench(args):
                  "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
                  "pipeline": args.pipeline}
         bench.update(reference)
-        status = _replay(args, target, requests, extra={"bench": bench})
+        status = _replay(args, target, extra={"bench": bench})
     finally:
         server.terminate()
         try:

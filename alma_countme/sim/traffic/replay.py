@@ -28,11 +28,10 @@ report and the live line).
 import asyncio
 import time
 
+from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.traffic.connection import Connection
 from alma_countme.sim.traffic.report import final_report
 from alma_countme.sim.traffic.stats import LatencyHistogram, Stats
-from alma_countme.sim.traffic.target import host_header
-from alma_countme.sim.traffic.wire import encode_request
 
 STOP_END = "end of stream"
 STOP_MAX = "max requests"
@@ -41,7 +40,7 @@ STOP_INTERRUPT = "interrupted"
 
 
 class Replayer:
-    """Replays ``requests`` (an iterable of StreamRequest in time order) against ``target``."""
+    """Replays ``requests`` against ``target``: prepared requests (:func:`wire.prepare`) in time order."""
 
     def __init__(self, target, requests, speedup=None, connections=64, max_requests=None, duration=None,
                  timeout=10.0, sim_headers=True, progress=None, pipeline=1):
@@ -56,7 +55,6 @@ class Replayer:
         self.sim_headers = sim_headers
         self.progress = progress  # called with (replayer, rate, final) about once a second
         self.stats = Stats()
-        self.host_header = host_header(target)
         self.stopped_by = None
         self.first_time = None
         self.last_time = None
@@ -64,9 +62,7 @@ class Replayer:
         self.elapsed = 0.0
         self.open = set()
         self.all_done = None
-
-    def encode(self, request):
-        return encode_request(request, self.host_header, self.sim_headers)
+        self.stream_error = None  # a SimError reading the stream: the run stops, then raises it
 
     def next_due(self):
         """The next request and when it is due (monotonic seconds), or None when done."""
@@ -78,15 +74,19 @@ class Replayer:
         if self.duration is not None and time.monotonic() - self.start >= self.duration:
             self.stopped_by = STOP_DURATION
             return None
-        request = next(self.requests, None)
+        try:
+            request = next(self.requests, None)
+        except SimError as error:  # raised here it would only end the connection that asked
+            self.stream_error, request = error, None
         if request is None:
             self.stopped_by = STOP_END
             return None
+        when = request[0]  # its simulated time
         if self.first_time is None:
-            self.first_time = request.time
-        self.last_time = request.time
+            self.first_time = when
+        self.last_time = when
         self.stats.sent += 1
-        due = self.start if not self.speedup else self.start + (request.time - self.first_time) / self.speedup
+        due = self.start if not self.speedup else self.start + (when - self.first_time) / self.speedup
         return request, due
 
     def due_after_the_end(self, due):
@@ -106,7 +106,7 @@ class Replayer:
         stats.window.add(took, bucket)
         if status < 400:
             stats.ok += 1
-        elif self.sim_headers and status == request.status:
+        elif self.sim_headers and status == request[1]:
             stats.ok += 1
             stats.as_simulated += 1
         else:
@@ -183,6 +183,8 @@ class Replayer:
                 if connection.transport is not None:
                     connection.transport.close()
             self.elapsed = time.monotonic() - self.start
+        if self.stream_error is not None:
+            raise self.stream_error
         if self.progress:
             self.progress(self, self.stats.completed / self.elapsed if self.elapsed else 0.0, True)
         return self

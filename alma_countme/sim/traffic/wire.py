@@ -1,4 +1,11 @@
-"""The replay client's HTTP/1.1 bytes: a request exactly as sent, and where an answer ends."""
+"""The replay client's HTTP/1.1 bytes: a request exactly as sent, and where an answer ends.
+
+The client sends prepared requests: plain tuples ``(simulated time, simulated
+status or None, whether it is a HEAD, the bytes to send)``, built before the
+connections need them (:func:`prepare`, here or in the feeder's process), so
+that sending one is a lookup. Tuples rather than a namedtuple: they are
+pickled and unpickled by the thousand between processes, in C.
+"""
 
 from alma_countme.sim.traffic.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
 
@@ -18,6 +25,13 @@ def encode_request(request, host_header, sim_headers=True):
         if request.status:
             lines.append("%s: %d" % (SIM_STATUS_HEADER, request.status))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+
+
+def prepare(requests, host_header, sim_headers=True):
+    """The prepared request of each StreamRequest of ``requests``, in order."""
+    for request in requests:
+        yield (request.time, request.status, request.method == "HEAD",
+               encode_request(request, host_header, sim_headers))
 
 
 def content_length(head):

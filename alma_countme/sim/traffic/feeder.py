@@ -8,20 +8,28 @@ does both on the other core and hands over prepared requests (see
 call and sends. The bytes on the wire are those :func:`wire.encode_request`
 gives, in the stream's order, as when the client encodes them itself.
 
-The pipe bounds how far the feeder runs ahead (a batch or two), so memory
-stays constant however long the stream. A stream that fails to read (a line
-in neither log format, an unreadable file) ends the replay with the same
-SimError it would give in the client's own process.
+The pipe bounds how far the feeder runs ahead (1 MiB where Linux allows it,
+a few thousand requests), so memory stays constant however long the stream.
+A stream that fails to read (a line in neither log format, an unreadable
+file) ends the replay with the same SimError it would give in the client's
+own process.
 """
 
+import contextlib
 import itertools
 import multiprocessing
+
+try:
+    from fcntl import F_SETPIPE_SZ, fcntl
+except ImportError:  # not Linux, or Python before 3.10: the pipe keeps its size
+    F_SETPIPE_SZ = None
 
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.logs import logsource
 from alma_countme.sim.traffic.wire import prepare
 
-BATCH = 512  # requests per message: few enough context switches, a small lead
+BATCH = 512  # requests per message: one pickle and one wake-up per 512 requests
+PIPE_BYTES = 1 << 20  # Linux's default ceiling for a pipe: about 4,000 requests of lead
 
 
 class Feed:
@@ -35,6 +43,7 @@ class Feed:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.receiver, sender = context.Pipe(duplex=False)
+        _widen(self.receiver)
         self.process = context.Process(
             target=_feed, args=(list(paths), host_header, sim_headers, sender, self.receiver, batch),
             name="countme-sim replay feeder", daemon=True)
@@ -70,6 +79,14 @@ class Feed:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+def _widen(pipe):
+    """Let the feeder run further ahead (64 KiB by default), so that the client does not wait
+    for it when the scheduler gives the feeder's core to the server for a moment."""
+    if F_SETPIPE_SZ is not None:
+        with contextlib.suppress(OSError):  # above /proc/sys/fs/pipe-max-size: the default will do
+            fcntl(pipe.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _feed(paths, host_header, sim_headers, sender, receiver, batch):

@@ -21,8 +21,9 @@ the answer; a request sent after its due time adds to the reported lag.
 This module is the stream clock and the run (the Replayer); the other parts
 have their own: :mod:`target` (checking the URL), :mod:`wire` (the bytes of a
 request and the framing of an answer), :mod:`connection` (the Protocol),
-:mod:`stats` (counters and latency histograms) and :mod:`report` (the final
-report and the live line).
+:mod:`stats` (counters and latency histograms), :mod:`report` (the final
+report and the live line) and :mod:`feeder` (reading a logged stream in a
+process of its own).
 """
 
 import asyncio

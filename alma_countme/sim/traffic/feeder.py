@@ -18,6 +18,7 @@ own process.
 import contextlib
 import itertools
 import multiprocessing
+import signal
 
 try:
     from fcntl import F_SETPIPE_SZ, fcntl
@@ -92,6 +93,9 @@ def _widen(pipe):
 def _feed(paths, host_header, sim_headers, sender, receiver, batch):
     """The child: send lists of prepared requests, then None (or the error message, a str)."""
     receiver.close()  # so that the parent closing its end breaks the pipe
+    # Ctrl-C is the replay's to handle (it reports, then closes the Feed): the feeder must
+    # not end first, or the client would take its end of file for a failed stream.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         prepared = prepare(logsource.replay_requests(paths), host_header, sim_headers)
         while True:
@@ -102,7 +106,7 @@ def _feed(paths, host_header, sim_headers, sender, receiver, batch):
         sender.send(None)
     except SimError as error:
         sender.send(str(error))
-    except (BrokenPipeError, KeyboardInterrupt):
-        pass  # the replay stopped reading (it ended early, or Ctrl-C stopped both)
+    except BrokenPipeError:
+        pass  # the replay stopped reading: it ended before the stream
     finally:
         sender.close()

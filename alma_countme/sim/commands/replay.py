@@ -108,7 +108,7 @@ def _positive_float(text):
 
 def run(args):
     from alma_countme.sim.common.errors import SimError
-    from alma_countme.sim.traffic import replay
+    from alma_countme.sim.traffic.target import check_target
 
     if args.locustfile_path:
         from importlib.util import find_spec
@@ -119,9 +119,10 @@ def run(args):
         return _bench(args)
     if not args.stream:
         raise SimError("replay: name the stream to send (generate's output directory or log files)")
-    target = replay.check_target(args.target, args.allow_remote_target)
+    target = check_target(args.target, args.allow_remote_target)
     _check_report_path(args)
-    return _replay(args, target, _stream(args.stream))
+    _check_stream(args.stream)
+    return _replay(args, target)
 
 
 def _check_report_path(args):
@@ -130,26 +131,42 @@ def _check_report_path(args):
         options.writable_file(args.report, "--report")
 
 
-def _stream(paths):
+def _check_stream(paths):
+    """Fail now, before any connection, if there is nothing to send."""
     from alma_countme.sim.logs import logsource
 
-    logsource.log_files(paths)  # fail now, before any connection, if there is nothing to send
-    return logsource.replay_requests(paths)
+    logsource.log_files(paths)
 
 
-def _replay(args, target, requests, extra=None):
+def _prepared(args, target):
+    """What the connections send, as a context manager: the stream's requests read and encoded
+    by a feeder process (so the client's core is left to HTTP), or, for --bench without a
+    stream, the synthetic stream encoded here (that costs little)."""
+    import contextlib
+
+    from alma_countme.sim.traffic import feeder, wire
+    from alma_countme.sim.traffic.target import host_header
+
+    if args.stream:
+        return feeder.Feed(args.stream, host_header(target), args.sim_headers)
+    return contextlib.nullcontext(wire.prepare(synthetic_stream(), host_header(target), args.sim_headers))
+
+
+def _replay(args, target, extra=None):
     from alma_countme.sim.traffic import replay
+    from alma_countme.sim.traffic.report import progress_printer
 
-    progress = None if args.quiet else replay.progress_printer()
+    progress = None if args.quiet else progress_printer()
     if not args.quiet:
         speed = "as fast as possible" if args.speedup is None else "speedup %g" % args.speedup
         print("countme-sim replay: %s, %d connections, %s" % (target.url, args.connections, speed),
               file=sys.stderr, flush=True)
     try:
-        replayer = replay.replay(
-            target, requests, speedup=args.speedup, connections=args.connections,
-            max_requests=args.max_requests, duration=args.duration, timeout=args.timeout,
-            sim_headers=args.sim_headers, progress=progress, pipeline=args.pipeline)
+        with _prepared(args, target) as requests:
+            replayer = replay.replay(
+                target, requests, speedup=args.speedup, connections=args.connections,
+                max_requests=args.max_requests, duration=args.duration, timeout=args.timeout,
+                sim_headers=args.sim_headers, progress=progress, pipeline=args.pipeline)
     except KeyboardInterrupt:
         print("countme-sim replay: interrupted", file=sys.stderr)
         return 130
@@ -188,13 +205,14 @@ def _write_json(path, data):
 
 def _bench(args):
     from alma_countme.sim.common.errors import SimError
-    from alma_countme.sim.traffic import replay
+    from alma_countme.sim.traffic.target import check_target
 
     if args.duration is None and args.max_requests is None:
         args.duration = 10.0
     args.speedup = None
     _check_report_path(args)
-    requests = _stream(args.stream) if args.stream else synthetic_stream()
+    if args.stream:
+        _check_stream(args.stream)
     server = subprocess.Popen(
         # --sim-headers: the server answers what the simulated service answered, so a
         # simulated 404 or 503 is not counted as an error of the run.
@@ -203,13 +221,13 @@ def _bench(args):
         stderr=subprocess.PIPE, text=True)
     try:
         url = _wait_ready(server)
-        target = replay.check_target(url)
+        target = check_target(url)
         reference = _reference(target, args)
         bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
                  "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
                  "pipeline": args.pipeline}
         bench.update(reference)
-        status = _replay(args, target, requests, extra={"bench": bench})
+        status = _replay(args, target, extra={"bench": bench})
     finally:
         server.terminate()
         try:
@@ -226,18 +244,20 @@ def _reference(target, args):
     """The rate of wrk (or, without wrk, the minimal fixed client) on the same server with the
     same connections, for as long as the replay will run, sending the synthetic stream's first
     request again and again."""
-    from alma_countme.sim.traffic import fixedclient, replay
+    from alma_countme.sim.traffic import fixedclient
+    from alma_countme.sim.traffic.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
+    from alma_countme.sim.traffic.wire import encode_request
 
     seconds = args.duration or 10.0
     request = next(synthetic_stream())
     headers = {"User-Agent": request.agent, "Accept": "*/*", "X-Forwarded-For": request.addr,
-               replay.SIM_TIME_HEADER: str(request.time), replay.SIM_STATUS_HEADER: str(request.status)}
+               SIM_TIME_HEADER: str(request.time), SIM_STATUS_HEADER: str(request.status)}
     if fixedclient.wrk_path():
         name = "wrk -t1 -c%d (one request, again and again)" % args.connections
         rate = fixedclient.wrk_rate(target.url + request.target, headers, args.connections, seconds)
     else:
         name = "fixed raw-socket client, one process (wrk is not installed)"
-        encoded = replay.encode_request(request, "%s:%d" % (target.host, target.port))
+        encoded = encode_request(request, "%s:%d" % (target.host, target.port))
         rate = fixedclient.fixed_rate(target.host, target.port, encoded, args.connections, seconds)
     if not args.quiet:
         print("countme-sim replay --bench: reference: %s: %s requests/s" % (name, "{:,.0f}".format(rate)),

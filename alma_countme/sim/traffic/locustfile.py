@@ -29,8 +29,8 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.logs import logsource
-from alma_countme.sim.traffic.replay import check_target
 from alma_countme.sim.traffic.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
+from alma_countme.sim.traffic.target import check_target
 
 DONE_MESSAGE = "countme_shard_done"
 log = logging.getLogger("countme-sim.locust")

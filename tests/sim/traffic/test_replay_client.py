@@ -12,7 +12,7 @@ from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.logs import logparse
 from alma_countme.sim.logs.logsource import as_request, replay_requests
 from alma_countme.sim.traffic import fixedclient
-from alma_countme.sim.traffic.replay import check_target
+from alma_countme.sim.traffic.target import check_target
 
 
 def _requests_of(log_path):

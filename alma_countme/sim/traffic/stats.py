@@ -1,0 +1,78 @@
+"""What a replay counts: requests, statuses, errors, and latency and lag in constant memory."""
+
+import collections
+import math
+
+
+class LatencyHistogram:
+    """Latencies in buckets 2% wide from 1 microsecond: percentiles within 2%, memory constant."""
+
+    RATIO = 1.02
+    FLOOR = 1e-6
+
+    def __init__(self):
+        self.counts = collections.Counter()
+        self.total = 0
+        self.sum = 0.0
+        self.max = 0.0
+
+    def add(self, seconds, index=None):
+        """Count one latency; ``index`` is its bucket when the caller knows it (:meth:`bucket`)."""
+        if index is None:
+            index = self.bucket(seconds)
+        self.counts[index] += 1
+        self.total += 1
+        self.sum += seconds
+        if seconds > self.max:
+            self.max = seconds
+
+    @classmethod
+    def bucket(cls, seconds):
+        return 0 if seconds <= cls.FLOOR else int(math.log(seconds / cls.FLOOR, cls.RATIO)) + 1
+
+    def merge(self, other):
+        self.counts.update(other.counts)
+        self.total += other.total
+        self.sum += other.sum
+        self.max = max(self.max, other.max)
+
+    def percentile(self, fraction):
+        """The upper edge of the bucket holding the ``fraction`` quantile (seconds), or None."""
+        if not self.total:
+            return None
+        rank = max(1, math.ceil(fraction * self.total))
+        seen = 0
+        for index in sorted(self.counts):
+            seen += self.counts[index]
+            if seen >= rank:
+                return min(self.max, self.FLOOR * self.RATIO ** index)
+        return self.max
+
+    def summary_ms(self):
+        if not self.total:
+            return {"p50": None, "p95": None, "p99": None, "max": None, "mean": None}
+        result = {name: round(1000 * self.percentile(q), 3) for name, q in (("p50", .5), ("p95", .95),
+                                                                            ("p99", .99))}
+        result.update(max=round(1000 * self.max, 3), mean=round(1000 * self.sum / self.total, 3))
+        return result
+
+
+class Stats:
+    """Counters of one replay; ``window`` holds what the live display shows for the last second."""
+
+    def __init__(self):
+        self.sent = 0
+        self.completed = 0
+        self.ok = 0
+        self.as_simulated = 0  # error statuses that are the simulated service's own
+        self.status = collections.Counter()
+        self.errors = collections.Counter()
+        self.latency = LatencyHistogram()
+        self.lag = LatencyHistogram()
+        self.window = LatencyHistogram()
+        self.window_completed = 0
+        self.peak_rate = 0.0
+
+    @property
+    def error_total(self):
+        return sum(self.errors.values())

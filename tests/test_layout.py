@@ -13,14 +13,6 @@ import os
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = ("alma_countme", "countme_harness")
 MAX_LINES = 400
-# Modules over MAX_LINES that issue 11 has yet to split. The list may only
-# shrink: a module leaves it when it is split (or its docstring gives the
-# reason it is over 400 lines), and no module joins it.
-OVERSIZED_UNTIL_SPLIT = {
-    "alma_countme/sim/traffic/replay.py",
-}
-
-
 def package_modules():
     """{dotted name: path} of every module under alma_countme/ and countme_harness/."""
     modules = {}
@@ -143,17 +135,9 @@ def test_no_module_over_400_lines_without_a_reason():
             text = stream.read()
         lines = text.count("\n")
         docstring = ast.get_docstring(ast.parse(text)) or ""
-        if lines > MAX_LINES and "over 400 lines" not in docstring.lower() \
-                and relative not in OVERSIZED_UNTIL_SPLIT:
+        if lines > MAX_LINES and "over 400 lines" not in docstring.lower():
             oversized.append("{} ({} lines)".format(relative, lines))
     assert oversized == [], "split, or give the reason in the docstring: " + ", ".join(oversized)
-
-
-def test_the_allow_list_only_names_modules_still_over_400_lines():
-    # So the list shrinks as modules are split.
-    for relative in sorted(OVERSIZED_UNTIL_SPLIT):
-        with open(os.path.join(TOP, relative), encoding="utf-8") as stream:
-            assert stream.read().count("\n") > MAX_LINES, relative + " is short now: drop it from the list"
 
 
 # The simulator's subpackages, lowest first: each imports only from its own

@@ -1,12 +1,15 @@
-"""Access-log lines in bulk: fixed-width byte tables gathered with numpy, padding dropped at the end.
+"""Access-log lines in bulk: each field copied with numpy straight to its place in the output.
 
 A line is three parts: the client address, the time (`` - - [DD/Mon/YYYY:HH:MM:SS
-+0000] ``) and everything after it (request, status, bytes, referer,
-User-Agent, and for the AlmaLinux format the quoted REMOTE_ADDR). Each part
-comes from a table of rows padded with zero bytes: one row per distinct
-address or distinct suffix of the file, one per second of the day. A chunk of
-lines is gathered into a 2-D byte array row by row, and the zero bytes are
-removed in one pass (``bytes.replace``), which leaves the lines back to back.
++0000] ``) and its ending (request, status, bytes, referer, User-Agent, for the
+AlmaLinux format the quoted REMOTE_ADDR, and the newline). Each part comes from a
+table: one row per distinct address or distinct suffix of the file, one per
+second of the day. The tables' rows are packed back to back without their zero
+bytes (padding), and for a run of lines the positions of every field follow from
+the lengths (a cumulative sum). Each field is then one numpy copy for all the
+lines: fixed-width items, the table's widest, written in an order where the
+bytes an item carries beyond its field are overwritten later (see ``_fill``).
+Nothing runs per line in Python, and no padded copy of the lines is made and squeezed.
 """
 
 import os
@@ -16,12 +19,12 @@ import numpy as np
 
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.config import catalog as cat
-from alma_countme.sim.generation import network
 from alma_countme.sim.generation.week import decode_suffix_key
 from alma_countme.sim.logs.outfile import OutputFile
 
 DAY = 86400
-CHUNK = 65536
+CHUNK = 65536  # lines a chunk yields: compressors see the same pieces whoever writes the file
+_PART = 8192  # lines filled at a time: the copies of a part stay in the processor's cache
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TIME_TEMPLATE = " - - [%02d/%s/%04d:00:00:00 +0000] "
 TIME_WIDTH = len(_TIME_TEMPLATE % (1, "Jan", 2000))
@@ -96,6 +99,7 @@ def render(lines, addresses, suffixes, times, day_start, end):
     ``addresses`` and ``suffixes`` are the tables the lines' ``addr`` and
     ``suffix`` fields index, ``times`` the day's :func:`time_table`, whose
     first second is ``day_start`` on the lines' clock; ``end`` closes every line.
+    Each chunk is a memoryview of a buffer that the next chunk reuses.
     """
     if not len(lines):
         return
@@ -103,28 +107,92 @@ def render(lines, addresses, suffixes, times, day_start, end):
     if second.min() < 0 or second.max() >= DAY:
         raise ValueError("a line outside its day")
     tail = end.encode("ascii")
-    a, t, s = network.ADDRESS_WIDTH, TIME_WIDTH, suffixes.shape[1]
-    # A line as a record of four fixed-width fields; np.take fills each field for a chunk of lines
-    # straight from its table (rows seen as single opaque items), then translate drops the padding.
-    record = np.dtype([("a", "V%d" % a), ("t", "V%d" % t), ("s", "V%d" % s), ("e", "V%d" % len(tail))])
-    size = min(CHUNK, len(lines))
-    buffer = bytearray(size * record.itemsize)
-    records = np.frombuffer(buffer, record)
-    records["e"] = np.frombuffer(tail, "V%d" % len(tail))[0]
-    address_items = np.ascontiguousarray(addresses).view("V%d" % a).ravel()
-    time_items = times.view("V%d" % t).ravel()
-    suffix_items = np.ascontiguousarray(suffixes).view("V%d" % s).ravel()
+    address = _Packed(addresses)
+    ending = _Packed(_with_tail(suffixes, tail))
+    clock = _Packed(times)
+    bands = _address_bands(address, clock.width)
+    longest = address.width + clock.width + ending.width
+    buffer = np.empty(min(CHUNK, len(lines)) * longest + longest, np.uint8)
     for begin in range(0, len(lines), CHUNK):
         end_row = min(begin + CHUNK, len(lines))
-        chunk = records[:end_row - begin]
-        np.take(address_items, lines["addr"][begin:end_row], out=chunk["a"], mode="clip")
-        np.take(time_items, second[begin:end_row], out=chunk["t"], mode="clip")
-        np.take(suffix_items, lines["suffix"][begin:end_row], out=chunk["s"], mode="clip")
-        if end_row - begin == size:
-            data = buffer
-        else:
-            data = memoryview(buffer)[:(end_row - begin) * record.itemsize].tobytes()
-        yield data.translate(None, b"\0")
+        filled = 0
+        for part in range(begin, end_row, _PART):
+            rows = slice(part, min(part + _PART, end_row))
+            filled = _fill(buffer, filled, lines["addr"][rows], second[rows], lines["suffix"][rows],
+                           address, clock, ending, bands)
+        yield memoryview(buffer)[:filled]
+
+
+def _fill(buffer, filled, addr, second, suffix, address, clock, ending, bands):
+    """Write the lines given by row indices into ``buffer`` from byte ``filled``; returns the new end.
+
+    Every field is copied as a fixed-width item (its table's widest), starting where it belongs:
+    what an item has beyond its field lands on bytes that a later copy overwrites. So the endings
+    (suffix and line end) go first, each in line order (an ending's excess falls on later lines),
+    then addresses (their excess falls on the time, never past it, see _address_bands), then times.
+    """
+    address_length = address.lengths[addr]
+    ending_length = ending.lengths[suffix]
+    stops = np.cumsum(address_length + ending_length + clock.width) + filled
+    time_at = stops - ending_length - clock.width
+    ending.copy(buffer, time_at + clock.width, suffix)
+    starts = time_at - address_length
+    if bands is None:
+        address.copy(buffer, starts, addr)
+    else:
+        for width, members in bands(address_length):
+            address.copy(buffer, starts[members], addr[members], width)
+    clock.copy(buffer, time_at, second)
+    return int(stops[-1])
+
+
+class _Packed:
+    """A table's rows with their zero bytes removed, back to back, readable as fixed-width items
+    that start at any byte (an item runs on into the rows after it)."""
+
+    def __init__(self, table):
+        table = np.ascontiguousarray(table, np.uint8)
+        self.lengths = np.count_nonzero(table, axis=1)
+        self.width = max(int(self.lengths.max()), 1) if len(table) else 1
+        self.starts = np.cumsum(self.lengths) - self.lengths
+        data = table.tobytes().translate(None, b"\0")
+        self.data = np.zeros(len(data) + self.width, np.uint8)
+        self.data[:len(data)] = np.frombuffer(data, np.uint8)
+        self.items = {}
+
+    def view(self, array, width):
+        """``array`` (bytes) seen as items of ``width`` bytes starting at every byte."""
+        return np.ndarray((len(array) - width + 1,), "V%d" % width, array, 0, (1,))
+
+    def copy(self, buffer, at, rows, width=None):
+        """Copy rows ``rows`` to byte offsets ``at`` of ``buffer``, in order."""
+        width = width or self.width
+        source = self.items.get(width)
+        if source is None:
+            source = self.items[width] = self.view(self.data, width)
+        self.view(buffer, width)[at] = source[self.starts[rows]]
+
+
+def _with_tail(suffixes, tail):
+    """The suffix table with ``tail`` after each row's text."""
+    lengths = np.count_nonzero(suffixes, axis=1)
+    texts = [row[:length].tobytes() + tail for row, length in zip(suffixes, lengths.tolist())]
+    return _padded(texts) if texts else np.zeros((0, 1), np.uint8)
+
+
+def _address_bands(address, room):
+    """None when every address item, copied at the table's widest, overruns its field by no more
+    than ``room`` bytes (the time after it); otherwise a function giving, for the lines' address
+    lengths, (width, line positions) bands whose items do not overrun by more."""
+    if not len(address.lengths) or address.width - int(address.lengths.min()) <= room:
+        return None
+
+    def bands(lengths):
+        band = (address.width - lengths) // (room + 1)
+        for number in np.unique(band).tolist():
+            yield address.width - number * (room + 1), np.flatnonzero(band == number)
+
+    return bands
 
 
 def write_file(path, chunks, compression=None):

@@ -130,18 +130,18 @@ def _fill(buffer, filled, addr, second, suffix, address, clock, ending, bands):
     (suffix and line end) go first, each in line order (an ending's excess falls on later lines),
     then addresses (their excess falls on the time, never past it, see _address_bands), then times.
     """
-    address_length = address.lengths[addr]
+    address_first, address_length = address.find(addr)
     ending_length = ending.lengths[suffix]
     stops = np.cumsum(address_length + ending_length + clock.width) + filled
     time_at = stops - ending_length - clock.width
-    ending.copy(buffer, time_at + clock.width, suffix)
+    ending.copy(buffer, time_at + clock.width, ending.starts[suffix])
     starts = time_at - address_length
     if bands is None:
-        address.copy(buffer, starts, addr)
+        address.copy(buffer, starts, address_first)
     else:
         for width, members in bands(address_length):
-            address.copy(buffer, starts[members], addr[members], width)
-    clock.copy(buffer, time_at, second)
+            address.copy(buffer, starts[members], address_first[members], width)
+    clock.copy(buffer, time_at, clock.starts[second])
     return int(stops[-1])
 
 
@@ -156,6 +156,7 @@ class _Packed:
         self.data = np.zeros(len(data) + self.width, np.uint8)
         self.data[:len(data)] = data
         self.items = {}
+        self.bounds = None  # of_lines: each text's start, then the end of the data (a newline after each)
 
     @classmethod
     def of_texts(cls, texts):
@@ -178,19 +179,29 @@ class _Packed:
         starts = np.empty_like(ends)
         starts[:1] = 0
         starts[1:] = ends[:-1] + 1
-        return cls(data, starts, ends - starts)
+        packed = cls(data, starts, ends - starts)
+        packed.bounds = np.append(starts, np.int32(len(data)))
+        return packed
 
     def view(self, array, width):
         """``array`` (bytes) seen as items of ``width`` bytes starting at every byte."""
         return np.ndarray((len(array) - width + 1,), "V%d" % width, array, 0, (1,))
 
-    def copy(self, buffer, at, rows, width=None):
-        """Copy rows ``rows`` to byte offsets ``at`` of ``buffer``, in order."""
+    def find(self, rows):
+        """Where texts ``rows`` start in ``data``, and their lengths."""
+        if self.bounds is None:
+            return self.starts[rows], self.lengths[rows]
+        # One random look-up per text: its end is the next one's start, mostly in the same cache line.
+        first = self.bounds[rows]
+        return first, self.bounds[rows + 1] - first - 1
+
+    def copy(self, buffer, at, first, width=None):
+        """Copy the texts starting at ``first`` in ``data`` to byte offsets ``at`` of ``buffer``, in order."""
         width = width or self.width
         source = self.items.get(width)
         if source is None:
             source = self.items[width] = self.view(self.data, width)
-        self.view(buffer, width)[at] = source[self.starts[rows]]
+        self.view(buffer, width)[at] = source[first]
 
 
 def address_lines(table):

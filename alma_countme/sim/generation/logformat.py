@@ -109,6 +109,7 @@ def render(lines, addresses, suffixes, times, day_start, end):
 
 
 def _chunks(lines, second, address, clock, ending):
+    """Chunks of CHUNK lines each, filled _PART lines at a time into one reused buffer."""
     bands = _address_bands(address, clock.width)
     longest = address.width + clock.width + ending.width
     buffer = np.empty(min(CHUNK, len(lines)) * longest + longest, np.uint8)
@@ -127,7 +128,8 @@ def _fill(buffer, filled, addr, second, suffix, address, clock, ending, bands):
 
     Every field is copied as a fixed-width item (its table's widest), starting where it belongs:
     what an item has beyond its field lands on bytes that a later copy overwrites. So the endings
-    (suffix and line end) go first, each in line order (an ending's excess falls on later lines),
+    (suffix and line end) go first, each in line order (an ending's excess falls on later lines;
+    numpy's indexed assignment writes in index order, which the test of render checks),
     then addresses (their excess falls on the time, never past it, see _address_bands), then times.
     """
     address_first, address_length = address.find(addr)

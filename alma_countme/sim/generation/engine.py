@@ -118,9 +118,10 @@ def _simulate_block(task):
     np.save(lines_path, lines)
     np.save(offsets_path, offsets)
     if run.countries is not None:
-        np.save(addresses_path, run.countries.address_table(number, addresses))
+        table = run.countries.address_table(number, addresses)
     else:
-        np.save(addresses_path, network.address_table(network.address_keys(run.seed, number, addresses)))
+        table = network.address_table(network.address_keys(run.seed, number, addresses))
+    np.save(addresses_path, logformat.address_lines(table))
     np.save(suffixes_path, suffix_keys)
     if week < run.weeks - 1:
         block.save(state)
@@ -146,7 +147,7 @@ def _write_file(task):
         suffix_index.append(part["suffix"] + suffix_base)
         addresses.append(np.load(addresses_path))
         suffix_keys.append(np.load(suffixes_path))
-        address_base += len(addresses[-1])
+        address_base += logformat.address_count(addresses[-1])
         suffix_base += len(suffix_keys[-1])
     lines = np.zeros(0, LINE_DTYPE)
     if times:
@@ -163,10 +164,10 @@ def _write_file(task):
         keys = np.zeros(0, np.int64)
     path = run.log_path(week, day, server)
     day_start = day * DAY  # lines count seconds from the week's start
-    table = addresses[0] if len(addresses) == 1 else np.concatenate(addresses) if addresses else None
-    chunks = logformat.render(lines, table, logformat.suffix_table(keys, run.catalog),
+    chunks = logformat.render(lines, addresses, logformat.suffix_bytes(keys, run.catalog),
                               logformat.time_table(run.plan.week_start(week) + day_start), day_start,
                               logformat.line_end(run.catalog, server))
+    del addresses  # render has packed them: the padded tables need not stay while the file is written
     logformat.write_file(path, chunks, run.compression)
     return path, len(lines)
 

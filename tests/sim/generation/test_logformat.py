@@ -3,7 +3,7 @@
 import numpy as np
 
 from alma_countme.sim.generation import logformat, network
-from alma_countme.sim.generation.week import LINE_DTYPE
+from alma_countme.sim.generation.linerecords import LINE_DTYPE
 
 DAY_START = 1_700_000_000 - 1_700_000_000 % 86400
 

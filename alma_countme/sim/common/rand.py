@@ -44,6 +44,8 @@ def generator(seed, purpose, *keys):
 def mix64(values):
     """splitmix64's finaliser on a uint64 array: a bijection that scrambles every bit."""
     x = np.asarray(values, dtype=np.uint64)
+    if x.ndim:
+        return _mix_in_place(x.copy())
     with np.errstate(over="ignore"):
         x = x ^ (x >> _S30)
         x = x * _M1
@@ -52,12 +54,31 @@ def mix64(values):
         return x ^ (x >> _S31)
 
 
+def _mix_in_place(x):
+    """:func:`mix64` overwriting the uint64 array ``x``: one scratch array instead of five temporaries."""
+    scratch = np.empty_like(x)
+    with np.errstate(over="ignore"):
+        np.right_shift(x, _S30, out=scratch)
+        x ^= scratch
+        x *= _M1
+        np.right_shift(x, _S27, out=scratch)
+        x ^= scratch
+        x *= _M2
+        np.right_shift(x, _S31, out=scratch)
+        x ^= scratch
+    return x
+
+
 def hash64(seed, purpose, *keys):
     """A uint64 per element of the (broadcast) integer arrays ``keys``."""
     with np.errstate(over="ignore"):
         h = mix64(np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF) * _GOLDEN + np.uint64(purpose))
         for key in keys:
-            h = mix64(h ^ (np.asarray(key).astype(np.int64).astype(np.uint64) * _GOLDEN))
+            key = np.asarray(key)
+            # int64 keys are reinterpreted in place (the same bits astype would give); others converted.
+            key = key.view(np.uint64) if key.dtype == np.int64 else key.astype(np.int64).astype(np.uint64)
+            mixed = h ^ (key * _GOLDEN)  # a new array: mixed in place
+            h = _mix_in_place(mixed) if isinstance(mixed, np.ndarray) and mixed.ndim else mix64(mixed)
     return h
 
 

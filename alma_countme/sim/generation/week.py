@@ -184,11 +184,18 @@ class WeekSimulation:
         cookie = g * ROLE_COUNT + r
         epochs, windows, budgets = b.epoch.reshape(-1), b.window.reshape(-1), b.budget.reshape(-1)
         epoch = np.where(plugin, install_epoch, epochs[cookie])
+        window = windows[cookie]
         draws = vstep.draw_budgets(self.countme_rng, len(g))
-        flag, bucket, epoch, window, budget, _ = vstep.countme_step(
-            epoch, windows[cookie], budgets[cookie], now, system_epoch, draws)
+        # The plugin's epoch is in the cookie whatever libdnf does next; libdnf changes nothing else
+        # in the cookie of a request in a window already counted (it does not even write it), so
+        # the model runs on the other requests alone.
+        epochs[cookie[plugin]] = install_epoch[plugin]
+        step = np.flatnonzero(now - window >= vstep.model.WINDOW)
+        cookie = cookie[step]
+        _, bucket, epoch, window, budget, _ = vstep.countme_step(
+            epoch[step], window[step], budgets[cookie], now[step], system_epoch[step], draws[step])
         epochs[cookie], windows[cookie], budgets[cookie] = epoch, window, budget
-        result[counts] = bucket
+        result[np.flatnonzero(counts)[step]] = bucket
         return result
 
     def _user_requests(self, idx, user_runs):

@@ -124,8 +124,9 @@ def fetches(sim, idx, iv, root, refresh):
     expire = p.metadata_expire[sim.major[idx]]
     last = b.last_fetch[idx].copy()
     current = np.full(n, sim.W0 - 1, np.int64)
-    timer = b.timer[idx][:, None]
-    start, end, valid, boot = iv["a"], iv["b"], iv["valid"], iv["boot"]
+    start, end, boot = iv["a"], iv["b"], iv["boot"]
+    # A switched-off timer closes every interval: one array to gather and test per round, not two.
+    valid = iv["valid"] & b.timer[idx][:, None]
     check = start + np.where(boot, p.boot_delay, 0)
     active = np.arange(n)
     rounds = []
@@ -141,8 +142,7 @@ def fetches(sim, idx, iv, root, refresh):
         at_boot = np.where(due[:, None] <= first_check, first_check, after_expiry)
         going_on = np.where(after_expiry >= starts, after_expiry, starts + wait[:, None])
         candidate = np.where(boot[active], at_boot, going_on)
-        usable = (valid[active] & (candidate < end[active]) & (candidate > current[active][:, None])
-                  & timer[active])
+        usable = valid[active] & (candidate < end[active]) & (candidate > current[active][:, None])
         timer_time = np.where(usable, candidate, NEVER).min(axis=1)
         runs = root[active]
         qualifies = (runs > current[active][:, None]) & ((runs >= due[:, None]) | refresh[active])

@@ -77,14 +77,19 @@ def output(sim, columns):
     :func:`index_addresses`), ``suffix`` its index into the suffix keys.
     """
     count = len(columns["t"])
-    day = (columns["t"] - sim.W0) // DAY
+    second = columns["t"] - sim.W0  # of the week
+    day = second // DAY
     group = day * sim.servers + columns["server"]
     # One sort of (group, second of the day, line number) packed in an int64: the line number
     # makes it stable (lines of one second stay in the order they were made) at quicksort's speed.
-    key = ((group << np.int64(17)) | (columns["t"] - sim.W0 - day * DAY)) << np.int64(INDEX_BITS)
-    order = np.sort(key | np.arange(count, dtype=np.int64)) & np.int64((1 << INDEX_BITS) - 1)
+    key = group << np.int64(17)
+    key |= second - day * DAY
+    key <<= np.int64(INDEX_BITS)
+    key |= np.arange(count, dtype=np.int64)
+    key.sort()
+    order = key & np.int64((1 << INDEX_BITS) - 1)
     lines = np.empty(count, LINE_DTYPE)
-    lines["t"] = columns["t"][order] - sim.W0
+    lines["t"] = second[order]
     lines["addr"] = columns["addr_index"][order]
     c = sim.catalog
     space = c.path_count * (vstep.BUCKET_COUNT + 1) * len(cat.STATUSES) * len(cat.METHODS) * len(c.agents)

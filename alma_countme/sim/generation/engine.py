@@ -31,6 +31,7 @@ import numpy as np
 
 from alma_countme.sim.common.arrays import distinct_inverse
 from alma_countme.sim.common.errors import SimError
+from alma_countme.sim.common.heap import reuse_freed_memory
 from alma_countme.sim.common.textfile import write_text
 from alma_countme.sim.config.dump import to_toml
 from alma_countme.sim.config.units import DAY
@@ -215,6 +216,7 @@ def generate(run):
     global _CONTEXT
     _make_dirs(run)
     _CONTEXT = run
+    reuse_freed_memory()  # before the workers fork: they inherit it
     started = time.time()
     weekly = [None] * run.weeks
     by_block = {week: {} for week in range(run.weeks)}

@@ -77,12 +77,6 @@ def week_dates(week):
     return monday.isoformat(), (monday + datetime.timedelta(days=6)).isoformat()
 
 
-def week_of_date(week_start):
-    """The week number of a ``YYYY-MM-DD`` Monday (inverse of :func:`week_dates`)."""
-    days = (datetime.date.fromisoformat(week_start) - _MONDAY_ZERO).days
-    return days // 7
-
-
 def agent_fields(user_agent):
     """``(os_name, os_version, os_variant, os_arch)`` of a libdnf User-Agent, blanks otherwise."""
     match = _LIBDNF_AGENT.fullmatch(user_agent or "")
@@ -171,12 +165,6 @@ class Tally:
         if self.unique:
             day = (timestamp - OFFSET - week * WINDOW) // DAY
             self._daily.add((week, day, host, os_name, os_version, os_variant, os_arch, repo_tag, repo_arch))
-
-    def add_all(self, items):
-        for item in items:
-            if item is not None:
-                self.add(item)
-        return self
 
     def countme_weeks(self):
         """The complete weeks of countme rows (a range, possibly empty)."""

@@ -98,14 +98,16 @@ def test_bad_input_exits_2_with_one_clear_line(countme_sim, tmp_path):
     assert countme_sim()[0] == 2
 
 
-def test_an_unwritable_log_fails_cleanly_and_names_the_file(countme_sim, tmp_path):
+def test_an_unwritable_log_fails_cleanly_and_names_the_file(tmp_path):
     # /dev/full accepts the open and refuses every write: a full disk, as root cannot fake otherwise.
+    # A process of its own, as a user runs it: the worker pool forks a process with no other threads.
     out = tmp_path / "out"
     day = out / "logs" / "mirror1" / "access-2026-11-18.log"
     day.parent.mkdir(parents=True)
     day.symlink_to("/dev/full")
-    status, _, err = countme_sim("generate", "--out", out, "--set", "population.size=300",
-                                 "--set", "run.weeks=1", "--jobs", "2", "--quiet")
+    result = run_module("generate", "--out", str(out), "--set", "population.size=300",
+                        "--set", "run.weeks=1", "--jobs", "2", "--quiet")
+    status, err = result.returncode, result.stderr
     assert status == 2
     assert err == ("countme-sim: cannot write %s: No space left on device; that file is incomplete and was "
                    "removed\n" % day)

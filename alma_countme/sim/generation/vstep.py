@@ -52,6 +52,12 @@ def draw_budgets(rng, size):
     return rng.integers(1, model.BUDGET + 1, size=size, dtype=np.int64)
 
 
+def window_passed(window, now):
+    """Where a request at ``now`` is past its cookie's counted ``window`` (the only requests whose
+    cookie libdnf changes, and the only ones that may carry countme)."""
+    return now - window >= model.WINDOW
+
+
 def countme_step(epoch, window, budget, now, system_epoch, draws):
     """One eligible request per element, exactly as model.client_step.
 
@@ -72,7 +78,7 @@ def countme_step(epoch, window, budget, now, system_epoch, draws):
     system_epoch = np.broadcast_to(np.asarray(system_epoch, dtype=np.int64), now.shape)
 
     delta = now - window
-    eligible = delta >= model.WINDOW
+    eligible = window_passed(window, now)
     drawn = eligible & (budget < 0)
     spent = np.where(budget < 0, draws, budget) - 1
     flag = eligible & (spent == 0)

@@ -191,7 +191,7 @@ class WeekSimulation:
         # in the cookie of a request in a window already counted (it does not even write it), so
         # the model runs on the other requests alone.
         epochs[cookie[plugin]] = install_epoch[plugin]
-        step = np.flatnonzero(now - window >= vstep.model.WINDOW)
+        step = np.flatnonzero(vstep.window_passed(window, now))
         cookie = cookie[step]
         _, bucket, epoch, window, budget, _ = vstep.countme_step(
             epoch[step], window[step], budgets[cookie], now[step], system_epoch[step], draws[step])

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -29,11 +30,12 @@ A target that is not a loopback address is refused unless you pass
 --allow-remote-target: a replay is real load on a real service.
 
 --bench measures the highest sustained rate this machine reaches: it starts
-`countme-sim serve` on a free local port, measures a reference on it (wrk -t1
-with the same connections when wrk is installed, else a minimal fixed
-raw-socket client) for --duration seconds (default 10), then replays at full
-speed as long, using the stream if given, else a synthetic one, and prints the
-replay's rate over the reference's. For more load than one machine makes, use the Locust file
+`countme-sim serve` on a free local port and warms it up for 2 s with a
+reference client (wrk -t1 with the same connections when wrk is installed, else
+a minimal fixed raw-socket client), measures the reference for half of
+--duration (default 10 s), replays at full speed for --duration, using the
+stream if given, else a synthetic one, measures the reference for the other
+half, and prints the replay's rate over the reference's mean. For more load than one machine makes, use the Locust file
 (--locustfile-path prints where it is).
 
 Exit status: 0 when every request got an answer that is not an error (or is
@@ -47,6 +49,7 @@ examples:
   locust -f "$(countme-sim replay --locustfile-path)" --headless -H http://127.0.0.1:8080 --stream out/"""
 
 SERVE_READY = re.compile(r"listening on (http://\S+)")
+BENCH_WARM_UP_SECONDS = 2
 
 
 def register(subparsers):
@@ -152,7 +155,19 @@ def _prepared(args, target):
     return contextlib.nullcontext(wire.prepare(synthetic_stream(), host_header(target), args.sim_headers))
 
 
-def _replay(args, target, extra=None):
+def _replay(args, target, bench=None):
+    """Replay and report; with ``bench`` (a dict), measure_after(report) may add to it first."""
+    report = _run_replay(args, target)
+    if report is None:
+        return 130
+    if bench is not None:
+        report["bench"] = bench.pop("measure_after", lambda _: bench)(report)
+    _report(args, report)
+    return 0 if report["errors"] == 0 else 1
+
+
+def _run_replay(args, target):
+    """The replay's report, or None when interrupted."""
     from alma_countme.sim.traffic import replay
     from alma_countme.sim.traffic.report import progress_printer
 
@@ -169,11 +184,12 @@ def _replay(args, target, extra=None):
                 sim_headers=args.sim_headers, progress=progress, pipeline=args.pipeline)
     except KeyboardInterrupt:
         print("countme-sim replay: interrupted", file=sys.stderr)
-        return 130
-    report = replayer.report()
-    if extra:
-        report.update(extra)
-    reference = (extra or {}).get("bench", {}).get("reference_rate_per_second")
+        return None
+    return replayer.report()
+
+
+def _report(args, report):
+    reference = report.get("bench", {}).get("reference_rate_per_second")
     if reference:
         report["bench"]["ratio_to_reference"] = round(report["rate_per_second"] / reference, 2)
     if args.report:
@@ -191,7 +207,6 @@ def _replay(args, target, extra=None):
             print("countme-sim replay --bench: replay / reference: %.2f (%s against %s requests/s)" % (
                 report["bench"]["ratio_to_reference"], "{:,.0f}".format(report["rate_per_second"]),
                 "{:,.0f}".format(reference)), file=sys.stderr)
-    return 0 if report["errors"] == 0 else 1
 
 
 def _write_json(path, data):
@@ -222,12 +237,25 @@ def _bench(args):
     try:
         url = _wait_ready(server)
         target = check_target(url)
-        reference = _reference(target, args)
+        # A new server answers slower for its first seconds, and the rates drift as a run goes
+        # on: warm it up, then take the reference for half the time before the replay and half
+        # after, so that both see the same server on average.
+        name, _ = _reference(target, args, BENCH_WARM_UP_SECONDS, "warm-up")
+        half = max(1, math.ceil((args.duration or 10.0) / 2))  # whole seconds: wrk takes no fractions
+        _, before = _reference(target, args, half, "reference before the replay")
         bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
                  "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
-                 "pipeline": args.pipeline}
-        bench.update(reference)
-        status = _replay(args, target, extra={"bench": bench})
+                 "pipeline": args.pipeline, "reference": name, "warm_up_seconds": BENCH_WARM_UP_SECONDS,
+                 "reference_before_per_second": round(before, 1)}
+
+        def measure_after(report):
+            _, after = _reference(target, args, half, "reference after the replay")
+            bench.update(reference_after_per_second=round(after, 1),
+                         reference_rate_per_second=round((before + after) / 2, 1))
+            return bench
+
+        bench["measure_after"] = measure_after
+        status = _replay(args, target, bench)
     finally:
         server.terminate()
         try:
@@ -240,15 +268,14 @@ def _bench(args):
     return status
 
 
-def _reference(target, args):
-    """The rate of wrk (or, without wrk, the minimal fixed client) on the same server with the
-    same connections, for as long as the replay will run, sending the synthetic stream's first
-    request again and again."""
+def _reference(target, args, seconds, purpose):
+    """(name, requests/s) of wrk (or, without wrk, the minimal fixed client) on the same server
+    with the same connections for ``seconds``, sending the synthetic stream's first request
+    again and again."""
     from alma_countme.sim.traffic import fixedclient
     from alma_countme.sim.traffic.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
     from alma_countme.sim.traffic.wire import encode_request
 
-    seconds = args.duration or 10.0
     request = next(synthetic_stream())
     headers = {"User-Agent": request.agent, "Accept": "*/*", "X-Forwarded-For": request.addr,
                SIM_TIME_HEADER: str(request.time), SIM_STATUS_HEADER: str(request.status)}
@@ -260,9 +287,9 @@ def _reference(target, args):
         encoded = encode_request(request, "%s:%d" % (target.host, target.port))
         rate = fixedclient.fixed_rate(target.host, target.port, encoded, args.connections, seconds)
     if not args.quiet:
-        print("countme-sim replay --bench: reference: %s: %s requests/s" % (name, "{:,.0f}".format(rate)),
-              file=sys.stderr, flush=True)
-    return {"reference": name, "reference_rate_per_second": round(rate, 1)}
+        print("countme-sim replay --bench: %s, %g s: %s: %s requests/s" % (
+            purpose, seconds, name, "{:,.0f}".format(rate)), file=sys.stderr, flush=True)
+    return name, rate
 
 
 def _wait_ready(server, timeout=30.0):

@@ -72,6 +72,7 @@ class Run:
         self.country_count = len(self.countries.codes) if self.countries is not None else 0
         self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
         self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # time spent in each kind of task, all jobs
+        self.first_write_at = None  # time.time() when the first log file began (bench splits the run there)
 
     # ---- file names -------------------------------------------------------------------------------
 
@@ -98,10 +99,11 @@ class Run:
 
 def _run_task(task):
     """A pool task: ("simulate", week, block) or ("write", week, day, server, blocks).
-    Returns (task, result, seconds)."""
+    Returns (task, result, seconds, when it started by time.time())."""
+    began = time.time()
     started = time.perf_counter()
     result = _simulate_block(task[1:]) if task[0] == "simulate" else _write_file(task[1:])
-    return task, result, time.perf_counter() - started
+    return task, result, time.perf_counter() - started, began
 
 
 def _simulate_block(task):
@@ -217,7 +219,7 @@ def generate(run):
     _make_dirs(run)
     _CONTEXT = run
     reuse_freed_memory()  # before the workers fork: they inherit it
-    started = time.time()
+    run.started_at = started = time.time()
     weekly = [None] * run.weeks
     by_block = {week: {} for week in range(run.weeks)}
     written = {"lines": 0, "files": 0}
@@ -239,11 +241,12 @@ def generate(run):
                     tasks += [("simulate", step, b) for b in range(run.plan.blocks_by(step))]
                 if bar is not None:
                     bar.set_description(_step_description(step, run.weeks))
-                for task, result, seconds in _map(pool, _run_task, tasks):
+                for task, result, seconds, began in _map(pool, _run_task, tasks):
                     run.phase_seconds[task[0]] += seconds
                     if task[0] == "simulate":
                         by_block[task[1]][result[0]] = result[1]
                     else:
+                        run.first_write_at = min(began, run.first_write_at or began)
                         written["lines"] += result[1]
                         written["files"] += 1
                     if bar is not None:
@@ -262,7 +265,8 @@ def generate(run):
             bar.close()
         shutil.rmtree(run.tmp, ignore_errors=True)
         _CONTEXT = None
-    run.seconds = time.time() - started
+    run.finished_at = time.time()
+    run.seconds = run.finished_at - started
     return weekly, written["lines"], written["files"]
 
 

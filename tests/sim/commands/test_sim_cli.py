@@ -174,10 +174,14 @@ def test_bench_prints_its_measurements(countme_sim):
     # (both figures are rounded to milliseconds, and the floor of a small run is a few of them)
     assert result["ratio_to_write_floor"] == pytest.approx(result["seconds"] / result["write_floor_seconds"],
                                                            rel=0.2)
+    # The run splits where the first log file began: the first week simulated, then the writing.
+    before, after = result["seconds_before_first_log_file"], result["seconds_from_first_log_file"]
+    assert before > 0 and after > 0 and before + after <= result["seconds"] * 1.01
+    assert result["met_ratio_target"] == (result["ratio_to_write_floor"] <= result["target_ratio_to_write_floor"])
     status, text, _ = countme_sim("bench", "--systems", "3000", "--jobs", "1")
     assert status == 0
     for label in ("lines/second/core", "total time", "peak memory", "CPU seconds", "write floor",
-                  "run / write floor"):
+                  "run / write floor", "before the first log", "from it to the end"):
         assert label in text
 
 

@@ -133,6 +133,9 @@ def test_bench_reports_a_rate():
     bench = report["bench"]
     assert bench["reference"].startswith("wrk" if shutil.which("wrk") else "fixed raw-socket client")
     assert bench["reference_rate_per_second"] > 500
+    # measured for half the time before the replay and half after (after a warm-up), and averaged
+    mean = (bench["reference_before_per_second"] + bench["reference_after_per_second"]) / 2
+    assert bench["reference_rate_per_second"] == pytest.approx(mean, abs=0.1) and bench["warm_up_seconds"] > 0
     ratio = round(report["rate_per_second"] / bench["reference_rate_per_second"], 2)
     assert bench["ratio_to_reference"] == ratio
 

@@ -35,8 +35,9 @@ reference client (wrk -t1 with the same connections when wrk is installed, else
 a minimal fixed raw-socket client), measures the reference for half of
 --duration (default 10 s), replays at full speed for --duration, using the
 stream if given, else a synthetic one, measures the reference for the other
-half, and prints the replay's rate over the reference's mean. For more load than one machine makes, use the Locust file
-(--locustfile-path prints where it is).
+half, and prints the replay's rate over the reference's mean and the CPU each
+side (client, server) spent per request in both. For more load than one
+machine makes, use the Locust file (--locustfile-path prints where it is).
 
 Exit status: 0 when every request got an answer that is not an error (or is
 the very error status the simulated service gave), 1 otherwise, 2 on bad input."""
@@ -207,6 +208,13 @@ def _report(args, report):
             print("countme-sim replay --bench: replay / reference: %.2f (%s against %s requests/s)" % (
                 report["bench"]["ratio_to_reference"], "{:,.0f}".format(report["rate_per_second"]),
                 "{:,.0f}".format(reference)), file=sys.stderr)
+            cpu = report["bench"].get("cpu_microseconds_per_request")
+            if cpu:
+                print("countme-sim replay --bench: CPU per request: replay client %s (with its feeder), "
+                      "server %s; reference client %s, server %s" % tuple(
+                          "-" if cpu[key] is None else "%.1f us" % cpu[key] for key in (
+                              "replay_client", "server_during_replay", "reference_client",
+                              "server_during_reference")), file=sys.stderr)
 
 
 def _write_json(path, data):
@@ -219,6 +227,7 @@ def _write_json(path, data):
 
 
 def _bench(args):
+    from alma_countme.sim.common import cputime
     from alma_countme.sim.common.errors import SimError
     from alma_countme.sim.traffic.target import check_target
 
@@ -242,19 +251,28 @@ def _bench(args):
         # after, so that both see the same server on average.
         name, _ = _reference(target, args, BENCH_WARM_UP_SECONDS, "warm-up")
         half = max(1, math.ceil((args.duration or 10.0) / 2))  # whole seconds: wrk takes no fractions
+        reference_cpu = [cputime.Meter(server.pid).start()]
         _, before = _reference(target, args, half, "reference before the replay")
+        reference_cpu[0].stop()
         bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
                  "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
                  "pipeline": args.pipeline, "reference": name, "warm_up_seconds": BENCH_WARM_UP_SECONDS,
                  "reference_before_per_second": round(before, 1)}
+        replay_cpu = cputime.Meter(server.pid)
 
         def measure_after(report):
+            replay_cpu.stop()
+            reference_cpu.append(cputime.Meter(server.pid).start())
             _, after = _reference(target, args, half, "reference after the replay")
+            reference_cpu[1].stop()
             bench.update(reference_after_per_second=round(after, 1),
                          reference_rate_per_second=round((before + after) / 2, 1))
+            bench["cpu_microseconds_per_request"] = _cpu_per_request(
+                replay_cpu, report["completed"], reference_cpu, (before + after) * half)
             return bench
 
         bench["measure_after"] = measure_after
+        replay_cpu.start()
         status = _replay(args, target, bench)
     finally:
         server.terminate()
@@ -266,6 +284,19 @@ def _bench(args):
     if server.returncode not in (0, -15):
         raise SimError("replay --bench: the server exited with status %s" % server.returncode)
     return status
+
+
+def _cpu_per_request(replay_cpu, replayed, reference_cpu, referenced):
+    """Microseconds of CPU per request of each side in the replay and in the reference runs
+    (the reference's requests estimated from its rates), so that the report shows which side
+    the two cores ran out on."""
+    client, server = replay_cpu.per_request(replayed)
+    mine = sum(meter.mine for meter in reference_cpu)
+    theirs = [meter.theirs for meter in reference_cpu]
+    count = max(1.0, referenced)
+    return {"replay_client": client, "server_during_replay": server,
+            "reference_client": round(mine / count * 1e6, 1),
+            "server_during_reference": None if None in theirs else round(sum(theirs) / count * 1e6, 1)}
 
 
 def _reference(target, args, seconds, purpose):

@@ -136,6 +136,10 @@ def test_bench_reports_a_rate():
     # measured for half the time before the replay and half after (after a warm-up), and averaged
     mean = (bench["reference_before_per_second"] + bench["reference_after_per_second"]) / 2
     assert bench["reference_rate_per_second"] == pytest.approx(mean, abs=0.1) and bench["warm_up_seconds"] > 0
+    # The CPU each side spent per request, in the replay and in the reference runs.
+    cpu = bench["cpu_microseconds_per_request"]
+    assert cpu["replay_client"] > 0 and cpu["reference_client"] > 0
+    assert cpu["server_during_replay"] > 0 and cpu["server_during_reference"] > 0
     ratio = round(report["rate_per_second"] / bench["reference_rate_per_second"], 2)
     assert bench["ratio_to_reference"] == ratio
 

@@ -156,13 +156,13 @@ def _prepared(args, target):
     return contextlib.nullcontext(wire.prepare(synthetic_stream(), host_header(target), args.sim_headers))
 
 
-def _replay(args, target, bench=None):
-    """Replay and report; with ``bench`` (a dict), measure_after(report) may add to it first."""
+def _replay(args, target, finish=None):
+    """Replay and report; ``finish(report)``, when given, returns what --bench adds as "bench"."""
     report = _run_replay(args, target)
     if report is None:
         return 130
-    if bench is not None:
-        report["bench"] = bench.pop("measure_after", lambda _: bench)(report)
+    if finish is not None:
+        report["bench"] = finish(report)
     _report(args, report)
     return 0 if report["errors"] == 0 else 1
 
@@ -210,11 +210,12 @@ def _report(args, report):
                 "{:,.0f}".format(reference)), file=sys.stderr)
             cpu = report["bench"].get("cpu_microseconds_per_request")
             if cpu:
-                print("countme-sim replay --bench: CPU per request: replay client %s (with its feeder), "
-                      "server %s; reference client %s, server %s" % tuple(
-                          "-" if cpu[key] is None else "%.1f us" % cpu[key] for key in (
-                              "replay_client", "server_during_replay", "reference_client",
-                              "server_during_reference")), file=sys.stderr)
+                figures = tuple("-" if cpu[key] is None else "%.1f us" % cpu[key] for key in (
+                    "replay_client", "server_during_replay", "reference_client", "server_during_reference"))
+                print("countme-sim replay --bench: CPU per request: replay client %s%s, server %s; "
+                      "reference client %s, server %s" % (
+                          figures[0], " (with its feeder)" if args.stream else "", *figures[1:]),
+                      file=sys.stderr)
 
 
 def _write_json(path, data):
@@ -271,9 +272,8 @@ def _bench(args):
                 replay_cpu, report["completed"], reference_cpu, (before + after) * half)
             return bench
 
-        bench["measure_after"] = measure_after
         replay_cpu.start()
-        status = _replay(args, target, bench)
+        status = _replay(args, target, finish=measure_after)
     finally:
         server.terminate()
         try:

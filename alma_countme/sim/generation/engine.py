@@ -73,6 +73,7 @@ class Run:
         self.tmp = os.path.join(out, ".countme-sim-tmp-%s-%d" % (socket.gethostname(), os.getpid()))
         self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # time spent in each kind of task, all jobs
         self.first_write_at = None  # time.time() when the first log file began (bench splits the run there)
+        self.started_at = self.finished_at = None  # time.time() at the start and end of generate()
 
     # ---- file names -------------------------------------------------------------------------------
 

@@ -32,7 +32,9 @@ A target that is not a loopback address is refused unless you pass
 --bench measures the highest sustained rate this machine reaches: it starts
 `countme-sim serve` on a free local port and warms it up for 2 s with a
 reference client (wrk -t1 with the same connections when wrk is installed, else
-a minimal fixed raw-socket client), measures the reference for half of
+a minimal fixed raw-socket client) sending the replay's own first 50,000 GET
+requests round and round, so that the server does the same work for both,
+measures the reference for half of
 --duration (default 10 s), replays at full speed for --duration, using the
 stream if given, else a synthetic one, measures the reference for the other
 half, and prints the replay's rate over the reference's mean and the CPU each
@@ -51,6 +53,7 @@ examples:
 
 SERVE_READY = re.compile(r"listening on (http://\S+)")
 BENCH_WARM_UP_SECONDS = 2
+REFERENCE_REQUESTS = 50_000  # about 12 MB, read in a fraction of a second: enough of the stream's mix
 
 
 def register(subparsers):
@@ -250,10 +253,11 @@ def _bench(args):
         # A new server answers slower for its first seconds, and the rates drift as a run goes
         # on: warm it up, then take the reference for half the time before the replay and half
         # after, so that both see the same server on average.
-        name, _ = _reference(target, args, BENCH_WARM_UP_SECONDS, "warm-up")
+        requests = _reference_requests(args, target)
+        name, _ = _reference(target, args, requests, BENCH_WARM_UP_SECONDS, "warm-up")
         half = max(1, math.ceil((args.duration or 10.0) / 2))  # whole seconds: wrk takes no fractions
         reference_cpu = [cputime.Meter(server.pid).start()]
-        _, before = _reference(target, args, half, "reference before the replay")
+        _, before = _reference(target, args, requests, half, "reference before the replay")
         reference_cpu[0].stop()
         bench = {"server": "countme-sim serve --sim-headers (one asyncio process)",
                  "server_log": args.bench_log, "cpus": os.cpu_count(), "client_processes": 1,
@@ -264,7 +268,7 @@ def _bench(args):
         def measure_after(report):
             replay_cpu.stop()
             reference_cpu.append(cputime.Meter(server.pid).start())
-            _, after = _reference(target, args, half, "reference after the replay")
+            _, after = _reference(target, args, requests, half, "reference after the replay")
             reference_cpu[1].stop()
             bench.update(reference_after_per_second=round(after, 1),
                          reference_rate_per_second=round((before + after) / 2, 1))
@@ -299,24 +303,42 @@ def _cpu_per_request(replay_cpu, replayed, reference_cpu, referenced):
             "server_during_reference": None if None in theirs else round(sum(theirs) / count * 1e6, 1)}
 
 
-def _reference(target, args, seconds, purpose):
-    """(name, requests/s) of wrk (or, without wrk, the minimal fixed client) on the same server
-    with the same connections for ``seconds``, sending the synthetic stream's first request
-    again and again."""
-    from alma_countme.sim.traffic import fixedclient
-    from alma_countme.sim.traffic.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
-    from alma_countme.sim.traffic.wire import encode_request
+def _reference_requests(args, target):
+    """What the reference sends: the first REFERENCE_REQUESTS GET requests of what the replay
+    sends (the stream's, or the synthetic stream's), encoded for ``target`` as the replay
+    encodes them, so that the server does the same work for both."""
+    import itertools
 
-    request = next(synthetic_stream())
-    headers = {"User-Agent": request.agent, "Accept": "*/*", "X-Forwarded-For": request.addr,
-               SIM_TIME_HEADER: str(request.time), SIM_STATUS_HEADER: str(request.status)}
-    if fixedclient.wrk_path():
-        name = "wrk -t1 -c%d (one request, again and again)" % args.connections
-        rate = fixedclient.wrk_rate(target.url + request.target, headers, args.connections, seconds)
+    from alma_countme.sim.logs import logsource
+    from alma_countme.sim.traffic import wire
+    from alma_countme.sim.traffic.target import host_header
+
+    if args.stream:
+        prepared = logsource.merge_by_time([wire.prepare_logged(stream, host_header(target), args.sim_headers)
+                                            for stream in logsource.logged_streams(args.stream)])
     else:
-        name = "fixed raw-socket client, one process (wrk is not installed)"
-        encoded = encode_request(request, "%s:%d" % (target.host, target.port))
-        rate = fixedclient.fixed_rate(target.host, target.port, encoded, args.connections, seconds)
+        prepared = wire.prepare(synthetic_stream(), host_header(target), args.sim_headers)
+    requests = [request[3] for request in itertools.islice(
+        (request for request in prepared if not request[2]), REFERENCE_REQUESTS)]
+    if not requests:
+        from alma_countme.sim.common.errors import SimError
+
+        raise SimError("replay --bench: the stream has no GET request for the reference to send")
+    return requests
+
+
+def _reference(target, args, requests, seconds, purpose):
+    """(name, requests/s) of wrk (or, without wrk, the minimal fixed client) on the same server
+    with the same connections for ``seconds``, sending ``requests`` round and round."""
+    from alma_countme.sim.traffic import fixedclient
+
+    cycled = "the replay's first %s GET requests, round and round" % "{:,}".format(len(requests))
+    if fixedclient.wrk_path():
+        name = "wrk -t1 -c%d (%s)" % (args.connections, cycled)
+        rate = fixedclient.wrk_rate(target.url, requests, args.connections, seconds)
+    else:
+        name = "fixed raw-socket client, one process (wrk is not installed; %s)" % cycled
+        rate = fixedclient.fixed_rate(target.host, target.port, requests, args.connections, seconds)
     if not args.quiet:
         print("countme-sim replay --bench: %s, %g s: %s: %s requests/s" % (
             purpose, seconds, name, "{:,.0f}".format(rate)), file=sys.stderr, flush=True)

@@ -57,6 +57,37 @@ def parse_time(text):
     return when - offset if sign == "+" else when + offset
 
 
+_CLOCK = {}  # "HH:MM:SS" -> seconds into the day, filled on first use (TimeReader)
+
+
+class TimeReader:
+    """parse_time for the lines of one file, in their order, at a fraction of its cost.
+
+    Lines come in time order, so most share the date and offset of the line
+    before: after a full parse_time of a day's first line, the next lines with
+    the same date and offset only look their clock up in a table of the day's
+    86,400. The seconds are parse_time's own (it is linear in hours, minutes
+    and seconds); anything else goes through parse_time, errors included.
+    """
+
+    def __init__(self):
+        if not _CLOCK:
+            _CLOCK.update(("%02d:%02d:%02d" % (second // 3600, second // 60 % 60, second % 60), second)
+                          for second in range(86400))
+        self._date = self._zone = None
+        self._midnight = 0
+
+    def parse(self, text):
+        if text[:12] == self._date and text[20:] == self._zone:
+            second = _CLOCK.get(text[12:20])
+            if second is not None:
+                return self._midnight + second
+        when = parse_time(text)
+        self._date, self._zone = text[:12], text[20:]
+        self._midnight = when - (int(text[12:14]) * 3600 + int(text[15:17]) * 60 + int(text[18:20]))
+        return when
+
+
 def parse_line(line):
     """The Record of one line (str, newline allowed); raises ValueError when it is in neither format."""
     match = _LINE.match(line)
@@ -130,7 +161,7 @@ def read_requests(path):
     ``path``, the request target as logged: what a replay sends, with no more parsing than that.
     Lines in neither format raise LogFormatError."""
     match_line = _LINE.match
-    last_text, last_time = None, None
+    times = TimeReader()
     with _open(path) as handle:
         for number, line in enumerate(handle, 1):
             match = match_line(line)
@@ -138,15 +169,13 @@ def read_requests(path):
                 if not line.strip():
                     continue
                 raise LogFormatError("%s line %d: not an access-log line: %r" % (path, number, line[:200]))
-            client, text, method, target, status, agent = match.group(
-                "client", "time", "method", "target", "status", "agent")
-            if text != last_text:  # lines come in time order: most share the time of the one before
-                try:
-                    last_time = parse_time(text)
-                except ValueError as error:
-                    raise LogFormatError("%s line %d: %s" % (path, number, error)) from None
-                last_text = text
-            yield last_time, client, method, target, agent, int(status)
+            # groups() and unpacking: a fraction of the cost of group() by name, on every line replayed
+            client, text, method, target, _, status, _, _, agent, _ = match.groups()
+            try:
+                when = times.parse(text)
+            except ValueError as error:
+                raise LogFormatError("%s line %d: %s" % (path, number, error)) from None
+            yield when, client, method, target, agent, int(status)
 
 
 def read_logs(paths, errors="raise"):

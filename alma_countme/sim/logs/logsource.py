@@ -10,6 +10,7 @@ them by day, each in time order) and directories are merged by time.
 import collections
 import heapq
 import itertools
+import operator
 import os
 from urllib.parse import urlencode
 
@@ -66,31 +67,35 @@ def _read(path, skip_unknown=False, skipped=None):
         raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
 
 
-def _requests(path):
+def _logged(path):
     try:
-        for fields in logparse.read_requests(path):
-            yield StreamRequest(*fields)
+        yield from logparse.read_requests(path)
     except logparse.LogFormatError as error:
         raise SimError(str(error)) from None
     except OSError as error:
         raise SimError("%s: cannot read: %s" % (path, error.strerror or error)) from None
 
 
-def _time_ordered(files):
-    return itertools.chain.from_iterable(_requests(path) for path in files)
+def logged_streams(paths):
+    """The requests of the logs under ``paths``, one stream in time order per directory, each
+    request the plain tuple logparse.read_requests gives (the fields of a StreamRequest), for
+    readers that merge the streams themselves (the replay feeder, on its hot path)."""
+    return [itertools.chain.from_iterable(_logged(path) for path in files)
+            for files in log_files(paths).values()]
+
+
+def merge_by_time(streams, time_of=operator.itemgetter(0)):
+    """One stream in time order from time-ordered ``streams``; of requests at the same time, those
+    of an earlier stream come first."""
+    if len(streams) == 1:
+        return iter(streams[0])
+    return heapq.merge(*streams, key=time_of)
 
 
 def replay_requests(paths):
     """The requests of the logs under ``paths`` as one stream in time order (StreamRequest), each
     with its request target exactly as logged."""
-    streams = [_time_ordered(files) for files in log_files(paths).values()]
-    if len(streams) == 1:
-        return streams[0]
-    return heapq.merge(*streams, key=_time_of)
-
-
-def _time_of(request):
-    return request.time
+    return merge_by_time([map(StreamRequest._make, stream) for stream in logged_streams(paths)])
 
 
 def as_request(record):

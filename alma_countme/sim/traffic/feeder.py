@@ -27,7 +27,7 @@ except ImportError:  # not Linux, or Python before 3.10: the pipe keeps its size
 
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.logs import logsource
-from alma_countme.sim.traffic.wire import prepare
+from alma_countme.sim.traffic.wire import prepare_logged
 
 BATCH = 512  # requests per message: one pickle and one wake-up per 512 requests
 PIPE_BYTES = 1 << 20  # Linux's default ceiling for a pipe: about 4,000 requests of lead
@@ -97,7 +97,10 @@ def _feed(paths, host_header, sim_headers, sender, receiver, batch):
     # not end first, or the client would take its end of file for a failed stream.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        prepared = prepare(logsource.replay_requests(paths), host_header, sim_headers)
+        # Each directory's requests encoded, then merged by time (prepared[0]): as wire.prepare
+        # of logsource.replay_requests, in a third of its time.
+        prepared = logsource.merge_by_time([prepare_logged(stream, host_header, sim_headers)
+                                            for stream in logsource.logged_streams(paths)])
         while True:
             chunk = list(itertools.islice(prepared, batch))
             if not chunk:

@@ -32,7 +32,7 @@ import time
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.traffic.connection import Connection
 from alma_countme.sim.traffic.report import final_report
-from alma_countme.sim.traffic.stats import LatencyHistogram, Stats
+from alma_countme.sim.traffic.stats import Stats
 
 STOP_END = "end of stream"
 STOP_MAX = "max requests"
@@ -72,9 +72,6 @@ class Replayer:
         if self.max_requests is not None and self.stats.sent >= self.max_requests:
             self.stopped_by = STOP_MAX
             return None
-        if self.duration is not None and time.monotonic() - self.start >= self.duration:
-            self.stopped_by = STOP_DURATION
-            return None
         try:
             request = next(self.requests, None)
         except SimError as error:  # raised here it would only end the connection that asked
@@ -90,6 +87,9 @@ class Replayer:
         due = self.start if not self.speedup else self.start + (when - self.first_time) / self.speedup
         return request, due
 
+    def _time_up(self):
+        self.stopped_by = self.stopped_by or STOP_DURATION
+
     def due_after_the_end(self, due):
         """Whether a request due at ``due`` falls after --duration; then it is not sent and the run stops."""
         if self.duration is None or due - self.start < self.duration:
@@ -102,9 +102,7 @@ class Replayer:
         stats = self.stats
         stats.completed += 1
         stats.status[status] += 1
-        bucket = LatencyHistogram.bucket(took)
-        stats.latency.add(took, bucket)
-        stats.window.add(took, bucket)
+        stats.pending.append(took)  # counted in the histograms once a second (Stats.flush)
         if status < 400:
             stats.ok += 1
         elif self.sim_headers and status == request[1]:
@@ -160,15 +158,18 @@ class Replayer:
                 connection.expire(now, self.timeout)
             rate = self.stats.window_completed / (now - last) if now > last else 0.0
             self.stats.peak_rate = max(self.stats.peak_rate, rate)
+            self.stats.flush()
             if self.progress:
                 self.progress(self, rate, False)
-            self.stats.window = LatencyHistogram()
             self.stats.window_completed = 0
             last = now
 
     async def run(self):
         self.start = time.monotonic()
-        self.all_done = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.all_done = loop.create_future()
+        if self.duration is not None:  # a timer, not a clock read per request: next_due is hot
+            loop.call_at(self.start + self.duration, self._time_up)
         ticker = asyncio.ensure_future(self._ticker())
         connections = [Connection(self) for _ in range(self.connections)]
         self.open.update(connections)
@@ -184,6 +185,7 @@ class Replayer:
                 if connection.transport is not None:
                     connection.transport.close()
             self.elapsed = time.monotonic() - self.start
+            self.stats.flush()
         if self.stream_error is not None:
             raise self.stream_error
         if self.progress:

@@ -7,24 +7,44 @@ that sending one is a lookup. Tuples rather than a namedtuple: they are
 pickled and unpickled by the thousand between processes, in C.
 """
 
+import functools
+
 from alma_countme.sim.traffic.server import SIM_STATUS_HEADER, SIM_TIME_HEADER
 
-_SIM_TIME_LINE = SIM_TIME_HEADER + ": %d\r\n"
-_SIM_STATUS_LINE = SIM_STATUS_HEADER + ": %d\r\n"
+
+@functools.lru_cache(maxsize=64)
+def _template(host_header, addr, sim_time, sim_status):
+    """The %-template of a request's bytes: method, target, User-Agent, then the address, the
+    simulated time and status where the request has them. One layout for every way of encoding."""
+    text = ("%s %s HTTP/1.1\r\nHost: " + host_header.replace("%", "%%")
+            + "\r\nUser-Agent: %s\r\nAccept: */*\r\n")
+    if addr:
+        text += "X-Forwarded-For: %s\r\n"
+    if sim_time:
+        text += SIM_TIME_HEADER + ": %d\r\n"
+    if sim_status:
+        text += SIM_STATUS_HEADER + ": %d\r\n"
+    return text + "\r\n"
+
+
+def _encode(text):
+    try:
+        return text.encode("latin-1")  # the common case, without the cost of an error handler
+    except UnicodeEncodeError:
+        return text.encode("latin-1", "replace")
 
 
 def encode_request(request, host_header, sim_headers=True):
     """The exact bytes sent for one request (a StreamRequest)."""
-    # A few formats rather than a list of lines joined: the feeder encodes every request of a stream.
-    text = "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\n" % (
-        request.method or "GET", request.target, host_header, request.agent)
+    values = [request.method or "GET", request.target, request.agent]
     if request.addr:
-        text += "X-Forwarded-For: %s\r\n" % request.addr
+        values.append(request.addr)
     if sim_headers:
-        text += _SIM_TIME_LINE % request.time
+        values.append(request.time)
         if request.status:
-            text += _SIM_STATUS_LINE % request.status
-    return (text + "\r\n").encode("latin-1", "replace")
+            values.append(request.status)
+    template = _template(host_header, bool(request.addr), sim_headers, bool(sim_headers and request.status))
+    return _encode(template % tuple(values))
 
 
 def prepare(requests, host_header, sim_headers=True):
@@ -32,6 +52,22 @@ def prepare(requests, host_header, sim_headers=True):
     for request in requests:
         yield (request.time, request.status, request.method == "HEAD",
                encode_request(request, host_header, sim_headers))
+
+
+def prepare_logged(requests, host_header, sim_headers=True):
+    """:func:`prepare` for requests read from a log (logparse.read_requests's tuples: every one
+    has a method, an address and a status), at a fraction of its cost: the feeder encodes every
+    request of a stream, and the replay goes no faster than it."""
+    with_status = _template(host_header, True, sim_headers, sim_headers)
+    without_status = _template(host_header, True, sim_headers, False)
+    for when, addr, method, target, agent, status in requests:
+        if not sim_headers:
+            text = with_status % (method, target, agent, addr)
+        elif status:
+            text = with_status % (method, target, agent, addr, when, status)
+        else:  # status 000, which encode_request leaves out too
+            text = without_status % (method, target, agent, addr, when)
+        yield when, status, method == "HEAD", _encode(text)
 
 
 def content_length(head):

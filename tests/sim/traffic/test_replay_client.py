@@ -1,5 +1,6 @@
 """countme-sim replay: refusal of remote targets, delivery, timing, bounds, errors, bench."""
 
+import argparse
 import collections
 import json
 import shutil
@@ -144,11 +145,43 @@ def test_bench_reports_a_rate():
     assert bench["ratio_to_reference"] == ratio
 
 
-def test_the_fixed_reference_client_counts_answers(serve):
+def test_the_fixed_reference_client_counts_answers_and_cycles_its_requests(serve):
     server = serve()
     target = check_target(server.url)
-    request = b"GET /mirrorlist/9/baseos HTTP/1.1\r\nHost: x\r\nUser-Agent: libdnf\r\n\r\n"
-    rate = fixedclient.fixed_rate(target.host, target.port, request, 4, 1.0)
+    requests = [b"GET /mirrorlist/%s HTTP/1.1\r\nHost: x\r\nUser-Agent: libdnf\r\n\r\n" % path
+                for path in (b"9/baseos", b"8/appstream")]
+    rate = fixedclient.fixed_rate(target.host, target.port, requests, 4, 1.0)
     assert rate > 100
     assert server.stop() == 0
-    assert sum(1 for _ in logparse.read_log(server.log_path)) >= rate * 0.9
+    paths = collections.Counter(record.path for record in logparse.read_log(server.log_path))
+    assert sum(paths.values()) >= rate * 0.9
+    # Round and round: each request as often as the other, give or take those in flight at the end.
+    assert set(paths) == {"/mirrorlist/9/baseos", "/mirrorlist/8/appstream"}
+    assert abs(paths["/mirrorlist/9/baseos"] - paths["/mirrorlist/8/appstream"]) <= 4
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (tools/bootstrap installs it)")
+def test_the_wrk_reference_cycles_its_requests(serve):
+    server = serve()
+    requests = [b"GET /mirrorlist/%s HTTP/1.1\r\nHost: x\r\nUser-Agent: libdnf\r\n\r\n" % path
+                for path in (b"9/baseos", b"8/appstream", b"10/crb")]
+    rate = fixedclient.wrk_rate(server.url, requests, 4, 1)
+    assert rate > 100
+    assert server.stop() == 0
+    paths = collections.Counter(record.path for record in logparse.read_log(server.log_path))
+    assert set(paths) == {"/mirrorlist/9/baseos", "/mirrorlist/8/appstream", "/mirrorlist/10/crb"}
+    assert max(paths.values()) - min(paths.values()) <= 8  # round and round, give or take those in flight
+
+
+def test_the_bench_reference_sends_the_replays_own_get_requests(small_stream):
+    from alma_countme.sim.commands import replay as replay_command
+    from alma_countme.sim.traffic import wire
+
+    target = check_target("http://127.0.0.1:8080")
+    for sim_headers in (True, False):
+        args = argparse.Namespace(stream=[small_stream.dir], sim_headers=sim_headers)
+        sent = [request for request in wire.prepare(replay_requests([small_stream.dir]), "127.0.0.1:8080",
+                                                    sim_headers)]
+        expected = [request[3] for request in sent if not request[2]][:replay_command.REFERENCE_REQUESTS]
+        assert replay_command._reference_requests(args, target) == expected
+        assert expected and not any(request.startswith(b"HEAD ") for request in expected)

@@ -309,13 +309,11 @@ def _reference_requests(args, target):
     encodes them, so that the server does the same work for both."""
     import itertools
 
-    from alma_countme.sim.logs import logsource
-    from alma_countme.sim.traffic import wire
+    from alma_countme.sim.traffic import feeder, wire
     from alma_countme.sim.traffic.target import host_header
 
     if args.stream:
-        prepared = logsource.merge_by_time([wire.prepare_logged(stream, host_header(target), args.sim_headers)
-                                            for stream in logsource.logged_streams(args.stream)])
+        prepared = feeder.prepared_stream(args.stream, host_header(target), args.sim_headers)
     else:
         prepared = wire.prepare(synthetic_stream(), host_header(target), args.sim_headers)
     requests = [request[3] for request in itertools.islice(

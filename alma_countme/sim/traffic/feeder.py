@@ -82,6 +82,14 @@ class Feed:
         self.close()
 
 
+def prepared_stream(paths, host_header, sim_headers=True):
+    """The prepared requests of the logs under ``paths``, in time order: what wire.prepare of
+    logsource.replay_requests gives, at less cost (each directory's requests encoded from their
+    logged fields, then merged by time, prepared[0])."""
+    return logsource.merge_by_time([prepare_logged(stream, host_header, sim_headers)
+                                    for stream in logsource.logged_streams(paths)])
+
+
 def _widen(pipe):
     """Let the feeder run further ahead (64 KiB by default), so that the client does not wait
     for it when the scheduler gives the feeder's core to the server for a moment."""
@@ -97,10 +105,7 @@ def _feed(paths, host_header, sim_headers, sender, receiver, batch):
     # not end first, or the client would take its end of file for a failed stream.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        # Each directory's requests encoded, then merged by time (prepared[0]): as wire.prepare
-        # of logsource.replay_requests, in a third of its time.
-        prepared = logsource.merge_by_time([prepare_logged(stream, host_header, sim_headers)
-                                            for stream in logsource.logged_streams(paths)])
+        prepared = prepared_stream(paths, host_header, sim_headers)
         while True:
             chunk = list(itertools.islice(prepared, batch))
             if not chunk:

@@ -1,7 +1,7 @@
 """The reference load of ``replay --bench``: wrk when installed, else a minimal fixed client.
 
-Both send the same pre-encoded requests as the replay (its first few
-thousand GET requests, round and round) over ``connections`` keep-alive
+Both send the same pre-encoded requests as the replay (its first GET
+requests, round and round) over ``connections`` keep-alive
 connections, one in flight on each, as fast as the server answers, so their
 rate is what the server gives, for the very requests of the replay, a client
 that costs next to nothing. ``replay --bench`` compares the real replay's

@@ -84,7 +84,9 @@ def register(subparsers):
     parser.add_argument("--report", metavar="FILE", help="write the final report (JSON) to FILE")
     parser.add_argument("--json", action="store_true",
                         help="print the final report (JSON) on standard output")
-    parser.add_argument("--quiet", action="store_true", help="no live status")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print nothing but errors: no start line, live status or closing summary "
+                             "(--json and --report still give the report)")
     parser.add_argument("--bench", action="store_true",
                         help="measure the top sustained rate against a local `countme-sim serve`, and "
                              "wrk's (or a fixed client's) on it in the same run")
@@ -140,8 +142,13 @@ def _check_report_path(args):
 
 def _check_stream(paths):
     """Fail now, before any connection, if there is nothing to send."""
+    from alma_countme.sim.common.errors import SimError
     from alma_countme.sim.logs import logsource
 
+    for path in paths:
+        if "://" in path and not os.path.exists(path):
+            raise SimError("replay: %s is a URL, not a stream: the service goes in --target "
+                           "(countme-sim replay STREAM --target %s)" % (path, path))
     logsource.log_files(paths)
 
 
@@ -155,7 +162,8 @@ def _prepared(args, target):
     from alma_countme.sim.traffic.target import host_header
 
     if args.stream:
-        return feeder.Feed(args.stream, host_header(target), args.sim_headers)
+        return feeder.Feed(args.stream, host_header(target), args.sim_headers,
+                           lowest_priority=args.speedup is None)
     return contextlib.nullcontext(wire.prepare(synthetic_stream(), host_header(target), args.sim_headers))
 
 

@@ -36,6 +36,13 @@ def test_refuses_a_target_outside_loopback(small_stream, tmp_path):
     assert not report.exists()  # refused before anything was sent
 
 
+def test_a_url_where_the_stream_goes_points_to_target(small_stream):
+    for command in (["replay"], ["replay", "--bench"]):
+        result = countme_sim(*command, "http://127.0.0.1:8080/", check=2)
+        assert "http://127.0.0.1:8080/ is a URL, not a stream" in result.stderr
+        assert "--target http://127.0.0.1:8080/" in result.stderr
+
+
 def test_loopback_rule():
     assert check_target("http://127.0.0.1:8080").addresses == ["127.0.0.1"]
     assert check_target("http://127.3.4.5:9").port == 9
@@ -84,6 +91,7 @@ def test_head_requests_and_log_files_as_stream(small_stream, serve, tmp_path):
     result = countme_sim("replay", log, "--target", server.url, "--speedup", "max", "--connections", 2,
                          "--timeout", 5, "--json", "--quiet", check=0)
     server.stop()
+    assert result.stderr == ""  # --quiet: nothing but errors, and there were none
     report = json.loads(result.stdout)
     assert (report["sent"], report["ok"], report["errors"]) == (300, 300, 0)
     methods = collections.Counter(record.method for record in logparse.read_log(server.log_path))

@@ -49,3 +49,16 @@ def test_a_line_in_neither_format_stops_the_replay_with_its_place(small_stream, 
     server = serve("--format", "fedora", "--sim-headers")
     result = countme_sim("replay", tmp_path, "--target", server.url, "--speedup", "max", "--quiet", check=2)
     assert "%s line 51: not an access-log line" % (bad / os.path.basename(first)) in result.stderr
+
+
+def test_only_a_feed_at_full_speed_reads_at_the_lowest_priority(small_stream, tmp_path):
+    with open(sorted(small_stream.log_files)[0]) as handle:
+        lines = handle.readlines()
+    log = tmp_path / "long.log"  # many times what the pipe holds: the feeder is still reading below
+    log.write_text("".join(lines * (20_000 // len(lines) + 1)))
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    for lowest, expected in ((True, feeder.LOWEST_PRIORITY), (False, ours)):
+        with feeder.Feed([str(log)], "127.0.0.1:8080", lowest_priority=lowest) as feed:
+            next(iter(feed))
+            assert feed.process.is_alive()
+            assert os.getpriority(os.PRIO_PROCESS, feed.process.pid) == expected

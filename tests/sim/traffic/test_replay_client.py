@@ -36,7 +36,7 @@ def test_refuses_a_target_outside_loopback(small_stream, tmp_path):
     assert not report.exists()  # refused before anything was sent
 
 
-def test_a_url_where_the_stream_goes_points_to_target(small_stream):
+def test_a_url_where_the_stream_goes_points_to_target():
     for command in (["replay"], ["replay", "--bench"]):
         result = countme_sim(*command, "http://127.0.0.1:8080/", check=2)
         assert "http://127.0.0.1:8080/ is a URL, not a stream" in result.stderr

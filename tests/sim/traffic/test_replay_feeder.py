@@ -51,7 +51,7 @@ def test_a_line_in_neither_format_stops_the_replay_with_its_place(small_stream, 
     assert "%s line 51: not an access-log line" % (bad / os.path.basename(first)) in result.stderr
 
 
-def test_only_a_feed_at_full_speed_reads_at_the_lowest_priority(small_stream, tmp_path):
+def test_a_lowest_priority_feed_reads_at_nice_19_and_any_other_at_ours(small_stream, tmp_path):
     with open(sorted(small_stream.log_files)[0]) as handle:
         lines = handle.readlines()
     log = tmp_path / "long.log"  # many times what the pipe holds: the feeder is still reading below

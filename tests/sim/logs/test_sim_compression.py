@@ -41,6 +41,9 @@ def _what_differs(one, two, names, suffix):
             return zstandard.ZstdDecompressor().decompressobj().decompress(data)
     described = []
     for name in names:
+        if not ((one / name).is_file() and (two / name).is_file()):
+            described.append("%s: in one tree only" % name)
+            continue
         first, second = _read(one / name), _read(two / name)
         same = unpack(first) == unpack(second)
         described.append("%s: %d and %d bytes, %s" % (

@@ -11,6 +11,7 @@ import time
 
 from alma_countme.sim.commands import options
 
+DEFAULT_PRELOAD = 1_000_000  # requests of a STREAM read ahead at --speedup max: about 400 MB
 SUMMARY = "send a simulated request stream to a mirrorlist service over HTTP (load replay)"
 
 DESCRIPTION = """\
@@ -23,6 +24,10 @@ simulated time and status in X-Countme-Sim-Time and X-Countme-Sim-Status (which
 Timing: --speedup 1 replays in real time, --speedup 600 makes a week last 17
 minutes, --speedup max sends as fast as the connections allow. The run stops at
 the end of the stream, after --max-requests or after --duration seconds.
+At --speedup max the stream's first %s requests are read into memory
+before the first is sent (--preload N changes how many; about 400 bytes each),
+so that reading the logs does not take the cores from sending; the rest
+follows as it is read.
 Shows the live rate, latency percentiles and errors (every second on a
 terminal, every 10 s otherwise) and writes a JSON report with --report.
 
@@ -36,13 +41,14 @@ a minimal fixed raw-socket client) sending the replay's own first 50,000 GET
 requests round and round, so that the server does the same work for both,
 measures the reference for half of
 --duration (default 10 s), replays at full speed for --duration, using the
-stream if given, else a synthetic one, measures the reference for the other
+stream if given (read ahead as at --speedup max), else a synthetic one, measures the reference for the other
 half, and prints the replay's rate over the reference's mean and the CPU each
 side (client, server) spent per request in both. For more load than one
 machine makes, use the Locust file (--locustfile-path prints where it is).
 
 Exit status: 0 when every request got an answer that is not an error (or is
-the very error status the simulated service gave), 1 otherwise, 2 on bad input."""
+the very error status the simulated service gave), 1 otherwise, 2 on bad input.""" % "{:,}".format(
+    DEFAULT_PRELOAD)
 
 EPILOG = """\
 examples:
@@ -75,6 +81,11 @@ def register(subparsers):
                         help="requests in flight on each connection (HTTP/1.1 pipelining; the server must "
                              "answer in order, as countme-sim serve does) (default: %(default)s)")
     parser.add_argument("--max-requests", type=options.positive, metavar="N", help="stop after N requests")
+    parser.add_argument("--preload", type=options.whole_number(0), metavar="N",
+                        help="read the stream's first N requests into memory before the first is sent "
+                             "(about 400 bytes each), so that reading does not compete with sending; the "
+                             "rest follows as it is read; 0: none (default: %s when a STREAM is sent at "
+                             "--speedup max or --bench, else 0)" % "{:,}".format(DEFAULT_PRELOAD))
     parser.add_argument("--duration", type=_positive_float, metavar="SECONDS",
                         help="stop after this many wall-clock seconds")
     parser.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
@@ -190,6 +201,7 @@ def _run_replay(args, target):
               file=sys.stderr, flush=True)
     try:
         with _prepared(args, target) as requests:
+            requests, preloaded = _preload(args, requests)
             replayer = replay.replay(
                 target, requests, speedup=args.speedup, connections=args.connections,
                 max_requests=args.max_requests, duration=args.duration, timeout=args.timeout,
@@ -197,7 +209,31 @@ def _run_replay(args, target):
     except KeyboardInterrupt:
         print("countme-sim replay: interrupted", file=sys.stderr)
         return None
-    return replayer.report()
+    report = replayer.report()
+    report["preload"] = preloaded
+    return report
+
+
+def _preload(args, requests):
+    """(the requests, with the first --preload of them read now; what preload.preload tells of it)."""
+    from alma_countme.sim.traffic.preload import preload
+
+    count = args.preload
+    if count is None:
+        # The synthetic stream of --bench is made in this process at little cost: nothing to gain.
+        count = DEFAULT_PRELOAD if args.speedup is None and args.stream else 0
+    if args.max_requests is not None:
+        count = min(count, args.max_requests)
+    if count and not args.quiet:
+        print("countme-sim replay: reading up to %s requests ahead" % "{:,}".format(count),
+              file=sys.stderr, flush=True)
+    requests, preloaded = preload(iter(requests), count)
+    if count and not args.quiet:
+        print("countme-sim replay: read %s requests ahead in %.1f s%s" % (
+            "{:,}".format(preloaded["requests"]), preloaded["seconds"],
+            "" if preloaded["resident_mib"] is None else " (%.0f MiB)" % preloaded["resident_mib"]),
+            file=sys.stderr, flush=True)
+    return requests, preloaded
 
 
 def _report(args, report):

@@ -56,17 +56,22 @@ def test_loopback_rule():
         check_target("https://127.0.0.1:8443")
 
 
-@pytest.mark.parametrize("pipeline", [1, 8])
-def test_every_request_delivered_as_sent(small_stream, serve, tmp_path, pipeline):
+# Preload: the default (the whole stream), part of it (the rest from the feeder), none.
+@pytest.mark.parametrize("pipeline, preload", [(1, None), (8, None), (1, 37), (1, 0)])
+def test_every_request_delivered_as_sent(small_stream, serve, tmp_path, pipeline, preload):
     server = serve("--format", "fedora", "--sim-headers")
     report_path = tmp_path / "report.json"
     result = countme_sim("replay", small_stream.dir, "--target", server.url, "--speedup", "max",
-                         "--connections", 16, "--pipeline", pipeline, "--report", report_path, check=0)
+                         "--connections", 16, "--pipeline", pipeline, "--report", report_path,
+                         *(() if preload is None else ("--preload", preload)), check=0)
     assert server.stop() == 0
     report = json.loads(report_path.read_text())
     stream = collections.Counter(tuple(request) for request in replay_requests([small_stream.dir]))
     total = sum(stream.values())
     assert total == len(small_stream.events)
+    assert report["preload"]["requests"] == (total if preload is None else preload)
+    if preload != 0:
+        assert "read %s requests ahead" % "{:,}".format(report["preload"]["requests"]) in result.stderr
     assert (report["sent"], report["completed"], report["ok"], report["errors"]) == (total, total, total, 0)
     failed = sum(1 for event in small_stream.events if event.status == 503)
     assert report["stopped_by"] == "end of stream"
@@ -111,6 +116,16 @@ def test_speedup_compresses_time(small_stream, serve):
     assert report["stopped_by"] == "max requests" and report["sent"] == 1500 and report["errors"] == 0
     assert 1.8 <= report["wall_seconds"] <= 6.0  # never early; late only on a very busy machine
     assert report["lag_ms"]["p99"] < 500
+
+
+def test_no_more_is_read_ahead_than_max_requests_and_a_paced_replay_reads_none(small_stream, serve):
+    server = serve("--log", "/dev/null")
+    for speedup, expected in (("max", 100), ("1000", 0)):
+        result = countme_sim("replay", small_stream.dir, "--target", server.url, "--speedup", speedup,
+                             "--max-requests", 100, "--json", "--quiet", check=0)
+        report = json.loads(result.stdout)
+        assert (report["sent"], report["preload"]["requests"]) == (100, expected)
+        assert result.stderr == ""
 
 
 def test_duration_bound(small_stream, serve):

@@ -39,12 +39,12 @@ A target that is not a loopback address is refused unless you pass
 reference client (wrk -t1 with the same connections when wrk is installed, else
 a minimal fixed raw-socket client) sending the replay's own first 50,000 GET
 requests round and round, so that the server does the same work for both,
-measures the reference for half of
---duration (default 10 s), replays at full speed for --duration, using the
-stream if given (read ahead as at --speedup max), else a synthetic one, measures the reference for the other
-half, and prints the replay's rate over the reference's mean and the CPU each
-side (client, server) spent per request in both. For more load than one
-machine makes, use the Locust file (--locustfile-path prints where it is).
+measures the reference for half of --duration (default 10 s), replays at full
+speed for --duration, using the stream if given (read ahead as at --speedup
+max), else a synthetic one, measures the reference for the other half, and
+prints the replay's rate over the reference's mean and the CPU each side
+(client, server) spent per request in both. For more load than one machine
+makes, use the Locust file (--locustfile-path prints where it is).
 
 Exit status: 0 when every request got an answer that is not an error (or is
 the very error status the simulated service gave), 1 otherwise, 2 on bad input.""" % "{:,}".format(
@@ -169,13 +169,13 @@ def _prepared(args, target):
     stream, the synthetic stream encoded here (that costs little)."""
     import contextlib
 
-    from alma_countme.sim.traffic import feeder, wire
+    from alma_countme.sim.traffic import feeder, synthetic, wire
     from alma_countme.sim.traffic.target import host_header
 
     if args.stream:
         return feeder.Feed(args.stream, host_header(target), args.sim_headers,
                            lowest_priority=args.speedup is None)
-    return contextlib.nullcontext(wire.prepare(synthetic_stream(), host_header(target), args.sim_headers))
+    return contextlib.nullcontext(wire.prepare(synthetic.stream(), host_header(target), args.sim_headers))
 
 
 def _replay(args, target, finish=None):
@@ -215,24 +215,20 @@ def _run_replay(args, target):
 
 
 def _preload(args, requests):
-    """(the requests, with the first --preload of them read now; what preload.preload tells of it)."""
+    """(the requests, the first --preload of them read now; what preload.preload tells of it)."""
     from alma_countme.sim.traffic.preload import preload
 
     count = args.preload
-    if count is None:
-        # The synthetic stream of --bench is made in this process at little cost: nothing to gain.
+    if count is None:  # the synthetic stream of --bench is made here at little cost: nothing to gain
         count = DEFAULT_PRELOAD if args.speedup is None and args.stream else 0
-    if args.max_requests is not None:
-        count = min(count, args.max_requests)
-    if count and not args.quiet:
-        print("countme-sim replay: reading up to %s requests ahead" % "{:,}".format(count),
-              file=sys.stderr, flush=True)
+    count = min(count, args.max_requests or count)
+    say = (lambda text: None) if args.quiet or not count else (
+        lambda text: print("countme-sim replay: " + text, file=sys.stderr, flush=True))
+    say("reading up to %s requests ahead" % "{:,}".format(count))
     requests, preloaded = preload(iter(requests), count)
-    if count and not args.quiet:
-        print("countme-sim replay: read %s requests ahead in %.1f s%s" % (
-            "{:,}".format(preloaded["requests"]), preloaded["seconds"],
-            "" if preloaded["resident_mib"] is None else " (%.0f MiB)" % preloaded["resident_mib"]),
-            file=sys.stderr, flush=True)
+    say("read %s requests ahead in %.1f s%s" % (
+        "{:,}".format(preloaded["requests"]), preloaded["seconds"],
+        "" if preloaded["resident_mib"] is None else " (%.0f MiB)" % preloaded["resident_mib"]))
     return requests, preloaded
 
 
@@ -353,13 +349,13 @@ def _reference_requests(args, target):
     encodes them, so that the server does the same work for both."""
     import itertools
 
-    from alma_countme.sim.traffic import feeder, wire
+    from alma_countme.sim.traffic import feeder, synthetic, wire
     from alma_countme.sim.traffic.target import host_header
 
     if args.stream:
         prepared = feeder.prepared_stream(args.stream, host_header(target), args.sim_headers)
     else:
-        prepared = wire.prepare(synthetic_stream(), host_header(target), args.sim_headers)
+        prepared = wire.prepare(synthetic.stream(), host_header(target), args.sim_headers)
     requests = [request[3] for request in itertools.islice(
         (request for request in prepared if not request[2]), REFERENCE_REQUESTS)]
     if not requests:
@@ -400,22 +396,3 @@ def _wait_ready(server, timeout=30.0):
             return match.group(1)
     raise SimError("replay --bench: `countme-sim serve` did not start (exit status %s)" % server.poll())
 
-
-def synthetic_stream():
-    """An endless stream of plausible AlmaLinux requests, for --bench without a stream."""
-    from alma_countme.sim.logs.logsource import StreamRequest
-
-    agents = ["libdnf (AlmaLinux %s; generic; Linux.%s)" % (version, arch)
-              for version in ("8.10", "9.5", "9.6", "10.0") for arch in ("x86_64", "aarch64")]
-    repos = ("baseos", "appstream", "extras", "crb")
-    now = int(time.time())
-    index = 0
-    while True:
-        agent = agents[index % len(agents)]
-        release = agent.split()[2].split(".")[0]
-        target = "/mirrorlist/%s/%s" % (release, repos[index % len(repos)])
-        if index % 29 == 0:
-            target += "?countme=%d" % (1 + index % 4)
-        addr = "10.%d.%d.%d" % (index >> 16 & 255, index >> 8 & 255, index & 255)
-        yield StreamRequest(now, addr, "GET", target, agent, 200)
-        index += 1

@@ -118,11 +118,12 @@ def test_speedup_compresses_time(small_stream, serve):
     assert report["lag_ms"]["p99"] < 500
 
 
-def test_no_more_is_read_ahead_than_max_requests_and_a_paced_replay_reads_none(small_stream, serve):
+def test_no_more_is_read_ahead_than_max_requests_and_a_paced_replay_only_when_told(small_stream, serve):
     server = serve("--log", "/dev/null")
-    for speedup, expected in (("max", 100), ("1000", 0)):
+    for speedup, preload, expected in (("max", (), 100), ("100000", (), 0),
+                                       ("100000", ("--preload", 50), 50), ("max", ("--preload", 500), 100)):
         result = countme_sim("replay", small_stream.dir, "--target", server.url, "--speedup", speedup,
-                             "--max-requests", 100, "--json", "--quiet", check=0)
+                             *preload, "--max-requests", 100, "--json", "--quiet", check=0)
         report = json.loads(result.stdout)
         assert (report["sent"], report["preload"]["requests"]) == (100, expected)
         assert result.stderr == ""

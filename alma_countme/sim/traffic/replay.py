@@ -22,8 +22,9 @@ This module is the stream clock and the run (the Replayer); the other parts
 have their own: :mod:`target` (checking the URL), :mod:`wire` (the bytes of a
 request and the framing of an answer), :mod:`connection` (the Protocol),
 :mod:`stats` (counters and latency histograms), :mod:`report` (the final
-report and the live line) and :mod:`feeder` (reading a logged stream in a
-process of its own).
+report and the live line), :mod:`feeder` (reading a logged stream in a
+process of its own) and :mod:`preload` (reading the start of a stream before
+the clock starts).
 """
 
 import asyncio

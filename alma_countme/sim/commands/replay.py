@@ -84,8 +84,9 @@ def register(subparsers):
     parser.add_argument("--preload", type=options.whole_number(0), metavar="N",
                         help="read the stream's first N requests into memory before the first is sent "
                              "(about 400 bytes each), so that reading does not compete with sending; the "
-                             "rest follows as it is read; 0: none (default: %s when a STREAM is sent at "
-                             "--speedup max or --bench, else 0)" % "{:,}".format(DEFAULT_PRELOAD))
+                             "rest follows as it is read; 0: none (default: %s, or what a quarter of the "
+                             "available memory holds, when a STREAM is sent at --speedup max or "
+                             "--bench; else 0)" % "{:,}".format(DEFAULT_PRELOAD))
     parser.add_argument("--duration", type=_positive_float, metavar="SECONDS",
                         help="stop after this many wall-clock seconds")
     parser.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
@@ -216,11 +217,11 @@ def _run_replay(args, target):
 
 def _preload(args, requests):
     """(the requests, the first --preload of them read now; what preload.preload tells of it)."""
-    from alma_countme.sim.traffic.preload import preload
+    from alma_countme.sim.traffic.preload import affordable, preload
 
     count = args.preload
     if count is None:  # the synthetic stream of --bench is made here at little cost: nothing to gain
-        count = DEFAULT_PRELOAD if args.speedup is None and args.stream else 0
+        count = affordable(DEFAULT_PRELOAD) if args.speedup is None and args.stream else 0
     count = min(count, args.max_requests or count)
     say = (lambda text: None) if args.quiet or not count else (
         lambda text: print("countme-sim replay: " + text, file=sys.stderr, flush=True))

@@ -13,6 +13,18 @@ import itertools
 import os
 import time
 
+BYTES_PER_REQUEST = 400  # a prepared request held in memory, with room (a generated stream's: about 385)
+MEMORY_SHARE = 4  # the default read-ahead takes at most a quarter of the memory available
+
+
+def affordable(count):
+    """``count``, or fewer: as many requests as take a quarter of the memory Linux says is
+    available (MemAvailable), so that the default cannot drive a small machine into swap."""
+    available = _available_bytes()
+    if available is None:
+        return count
+    return min(count, available // MEMORY_SHARE // BYTES_PER_REQUEST)
+
 
 def preload(requests, count):
     """Take the first ``count`` requests of the iterator ``requests`` now.
@@ -38,3 +50,14 @@ def _resident_bytes():
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _available_bytes():
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

@@ -2,6 +2,7 @@
 
 import itertools
 
+from alma_countme.sim.traffic import preload as preload_module
 from alma_countme.sim.traffic.preload import preload
 
 
@@ -53,3 +54,12 @@ def test_the_memory_it_takes_is_measured():
     if figures["resident_mib"] is not None:
         assert 25 <= figures["resident_mib"] <= 100
     assert sum(map(len, requests)) == 50_000_000
+
+
+def test_the_default_preload_takes_at_most_a_quarter_of_the_available_memory(mocker):
+    assert preload_module.affordable(1000) == 1000  # this machine has far more than 1,600 kB free
+    mocker.patch.object(preload_module, "_available_bytes", return_value=40 * 10**6)
+    assert preload_module.affordable(1_000_000) == 40 * 10**6 // 4 // preload_module.BYTES_PER_REQUEST
+    assert preload_module.affordable(100) == 100
+    mocker.patch.object(preload_module, "_available_bytes", return_value=None)  # not Linux
+    assert preload_module.affordable(1_000_000) == 1_000_000

@@ -1,6 +1,9 @@
 """--preload: the start of a stream taken ahead, then the rest in order, and no more taken than asked."""
 
 import itertools
+import json
+import subprocess
+import sys
 
 from alma_countme.sim.traffic import preload as preload_module
 from alma_countme.sim.traffic.preload import preload
@@ -46,14 +49,21 @@ def test_no_preload_takes_nothing_ahead():
 
 
 def test_the_memory_it_takes_is_measured():
-    made = (b"%08d" % number * 125 for number in range(50_000))  # made as they are taken
-    requests, figures = preload(made, 50_000)
-    assert figures["seconds"] >= 0
-    # 50,000 strings of 1,000 bytes: about 50 MB more resident, where /proc tells it (some of it
-    # may be memory the process had freed before).
+    # In a new interpreter: one that has run other tests reuses the memory they freed, and its
+    # resident size need not grow at all.
+    script = (
+        "import json\n"
+        "from alma_countme.sim.traffic.preload import preload\n"
+        "made = (b'%08d' % number * 125 for number in range(50_000))\n"
+        "requests, figures = preload(made, 50_000)\n"
+        "figures['bytes'] = sum(map(len, requests))\n"
+        "print(json.dumps(figures))\n")
+    figures = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                                        text=True, timeout=60).stdout)
+    assert figures["requests"] == 50_000 and figures["bytes"] == 50_000_000 and figures["seconds"] >= 0
+    # 50,000 strings of 1,000 bytes: about 50 MB more resident, where /proc tells it.
     if figures["resident_mib"] is not None:
-        assert 25 <= figures["resident_mib"] <= 100
-    assert sum(map(len, requests)) == 50_000_000
+        assert 40 <= figures["resident_mib"] <= 100
 
 
 def test_the_default_preload_takes_at_most_a_quarter_of_the_available_memory(mocker):

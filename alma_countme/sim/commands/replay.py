@@ -24,10 +24,10 @@ simulated time and status in X-Countme-Sim-Time and X-Countme-Sim-Status (which
 Timing: --speedup 1 replays in real time, --speedup 600 makes a week last 17
 minutes, --speedup max sends as fast as the connections allow. The run stops at
 the end of the stream, after --max-requests or after --duration seconds.
-At --speedup max the stream's first %s requests are read into memory
-before the first is sent (--preload N changes how many; about 400 bytes each),
-so that reading the logs does not take the cores from sending; the rest
-follows as it is read.
+At --speedup max the stream's first %s requests (fewer if a quarter of
+the available memory holds fewer; about 400 bytes each) are read into memory
+before the first is sent, so that reading the logs does not take the cores
+from sending; the rest follows as it is read. --preload N sets how many.
 Shows the live rate, latency percentiles and errors (every second on a
 terminal, every 10 s otherwise) and writes a JSON report with --report.
 

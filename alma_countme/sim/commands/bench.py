@@ -18,8 +18,8 @@ Run `generate` on the default scenario with --systems systems for --weeks weeks
 into a temporary directory (removed afterwards unless --keep), and print:
 
   lines and bytes written, total (wall) time, lines per second, lines per
-  second per core (lines per second / jobs), CPU seconds (this process and its
-  workers), and peak memory: the largest resident set of this process and of
+  second per core (lines per second / jobs), CPU seconds of the run (this
+  process and its workers), and peak memory: the largest resident set of this process and of
   any worker (getrusage).
 
   the write floor: right after the run, the same number of bytes written to
@@ -28,6 +28,12 @@ into a temporary directory (removed afterwards unless --keep), and print:
   no fsync in either), and the run's time divided by it. A ratio near 1 means
   the simulator runs at the disk's pace; machines are shared and noisy, so
   compare ratios, not seconds.
+
+  the processor floor: the run's CPU seconds divided by the jobs, the shortest the run
+  could take on that many cores with all of them busy throughout; the run's
+  time divided by it; and which of the two floors is higher, the disk's or
+  the processors'. When it is the processors', only less CPU brings the run
+  nearer the write floor.
 
   the run split where the first log file began: before it, the first week is
   simulated (a file needs the lines of every block, so none can start
@@ -81,6 +87,20 @@ def _directory_bytes(path):
     return total
 
 
+def _cpu_seconds():
+    """User and system CPU seconds of this process and of its children that have ended."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def _higher_floor(processor_floor, write_floor):
+    if write_floor and processor_floor > write_floor:
+        ratio = processor_floor / write_floor
+        return "the processors' floor is the higher, %.2f times the write floor" % ratio
+    return "the write floor is the higher"
+
+
 def run(args):
     from alma_countme.sim.config import scenario
     from alma_countme.sim.generation import engine
@@ -98,9 +118,11 @@ def run(args):
     try:
         simulation = engine.Run(settings, out, fmt=args.format, jobs=jobs, compression=compression,
                                 progress=not args.json and sys.stderr.isatty())
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         _, lines, files = engine.generate(simulation)
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before  # the workers have been joined: their time is in RUSAGE_CHILDREN
         size = _directory_bytes(out)
         floor_seconds = outfile.write_floor(os.path.join(out, "write-floor.tmp"), size)
     finally:
@@ -108,8 +130,8 @@ def run(args):
             shutil.rmtree(out, ignore_errors=True)
     me = resource.getrusage(resource.RUSAGE_SELF)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime
     ratio = round(seconds / floor_seconds, 2) if floor_seconds else None
+    processor_floor = cpu / jobs
     before_logs = (simulation.first_write_at or simulation.finished_at) - simulation.started_at
     from_logs = simulation.finished_at - (simulation.first_write_at or simulation.finished_at)
     result = {
@@ -121,6 +143,9 @@ def run(args):
         "write_floor_seconds": round(floor_seconds, 3),
         "write_floor_bytes_per_second": round(size / floor_seconds) if floor_seconds else None,
         "ratio_to_write_floor": ratio,
+        "processor_floor_seconds": round(processor_floor, 3),
+        "ratio_to_processor_floor": round(seconds / processor_floor, 2) if processor_floor else None,
+        "higher_floor": "processors" if processor_floor > floor_seconds else "disk",
         "target_ratio_to_write_floor": TARGET_RATIO_TO_FLOOR,
         "met_ratio_target": ratio is not None and ratio <= TARGET_RATIO_TO_FLOOR,
         "seconds_before_first_log_file": round(before_logs, 3),
@@ -161,6 +186,9 @@ def run(args):
         "met" if result["met_lines_target"] else "NOT met"))
     print("  run / write floor    %15.2f  (target %.2f: %s)" % (
         ratio or 0, TARGET_RATIO_TO_FLOOR, "met" if result["met_ratio_target"] else "NOT met"))
+    print("  processor floor      %15.2f s  (CPU seconds / jobs; run / it: %.2f; %s)" % (
+        processor_floor, result["ratio_to_processor_floor"] or 0,
+        _higher_floor(processor_floor, floor_seconds)))
     print("  before the first log %15.2f s  (simulating the first week: a file needs every block's lines)"
           % before_logs)
     print("  from it to the end   %15.2f s  (writing the logs; %.2f of the write floor)"

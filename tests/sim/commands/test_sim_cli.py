@@ -177,12 +177,18 @@ def test_bench_prints_its_measurements(countme_sim):
     # The run splits where the first log file began: the first week simulated, then the writing.
     before, after = result["seconds_before_first_log_file"], result["seconds_from_first_log_file"]
     assert before > 0 and after > 0 and before + after <= result["seconds"] * 1.01
+    # The processor floor: the run's CPU seconds over the jobs, and which floor is the higher.
+    processor_floor = result["processor_floor_seconds"]
+    assert processor_floor == pytest.approx(result["cpu_seconds"] / 2, abs=0.002)
+    assert result["ratio_to_processor_floor"] == pytest.approx(result["seconds"] / processor_floor, rel=0.02)
+    higher = "processors" if processor_floor > result["write_floor_seconds"] else "disk"
+    assert result["higher_floor"] == higher
     target = result["target_ratio_to_write_floor"]
     assert target == 1.25 and result["met_ratio_target"] == (result["ratio_to_write_floor"] <= target)
     status, text, _ = countme_sim("bench", "--systems", "3000", "--jobs", "1")
     assert status == 0
     for label in ("lines/second/core", "total time", "peak memory", "CPU seconds", "write floor",
-                  "run / write floor", "before the first log", "from it to the end"):
+                  "run / write floor", "processor floor", "before the first log", "from it to the end"):
         assert label in text
 
 

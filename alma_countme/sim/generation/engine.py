@@ -74,6 +74,7 @@ class Run:
         self.phase_seconds = {"simulate": 0.0, "write": 0.0}  # time spent in each kind of task, all jobs
         self.first_write_at = None  # time.time() when the first log file began (bench splits the run there)
         self.started_at = self.finished_at = None  # time.time() at the start and end of generate()
+        self.block_tables = {}  # (week, block) -> what every log file of that week reads (_block_tables)
 
     # ---- file names -------------------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ class Run:
         return base + ".lines.npy", base + ".offsets.npy", base + ".addresses.npy", base + ".suffixes.npy"
 
     def _state_file(self, block):
-        return os.path.join(self.tmp, "state", "b%d.npz" % block)
+        return os.path.join(self.tmp, "state", "b%d.state" % block)
 
 
 def _run_task(task):
@@ -140,19 +141,18 @@ def _write_file(task):
     times, address_index, suffix_index, addresses, suffix_keys = [], [], [], [], []
     address_base = suffix_base = 0
     for number in range(blocks):
-        lines_path, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
-        offsets = np.load(offsets_path)
+        offsets, block_addresses, block_suffix_keys = _block_tables(run, week, number)
         if offsets[slot + 1] == offsets[slot]:
             continue
-        part = np.load(lines_path, mmap_mode="r")[offsets[slot]:offsets[slot + 1]]
+        part = np.load(run._block_files(week, number)[0], mmap_mode="r")[offsets[slot]:offsets[slot + 1]]
         times.append(part["t"])
         # Indices into the concatenation of the blocks' address tables and suffix keys.
         address_index.append(part["addr"] + address_base)
         suffix_index.append(part["suffix"] + suffix_base)
-        addresses.append(np.load(addresses_path))
-        suffix_keys.append(np.load(suffixes_path))
-        address_base += logformat.address_count(addresses[-1])
-        suffix_base += len(suffix_keys[-1])
+        addresses.append(block_addresses)
+        suffix_keys.append(block_suffix_keys)
+        address_base += len(block_addresses)
+        suffix_base += len(block_suffix_keys)
     lines = np.zeros(0, LINE_DTYPE)
     if times:
         # Each block's part is in order already; a stable sort by time keeps blocks in number order.
@@ -171,9 +171,24 @@ def _write_file(task):
     chunks = logformat.render(lines, addresses, logformat.suffix_bytes(keys, run.catalog),
                               logformat.time_table(run.plan.week_start(week) + day_start), day_start,
                               logformat.line_end(run.catalog, server))
-    del addresses  # render has packed them: the padded tables need not stay while the file is written
     logformat.write_file(path, chunks, run.compression)
     return path, len(lines)
+
+
+def _block_tables(run, week, number):
+    """Block ``number``'s offsets, addresses (a logformat.AddressText) and suffix keys for ``week``.
+
+    A process writes several files of a week, each from every block: it reads these once per
+    block-week and keeps them until it writes a file of another week (about 0.25 MiB per block).
+    """
+    tables = run.block_tables
+    if (week, number) not in tables:
+        if any(kept != week for kept, _ in tables):
+            tables.clear()
+        _, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
+        tables[week, number] = (np.load(offsets_path), logformat.AddressText(np.load(addresses_path)),
+                                np.load(suffixes_path))
+    return tables[week, number]
 
 
 @contextlib.contextmanager
@@ -265,6 +280,7 @@ def generate(run):
         if bar is not None:
             bar.close()
         shutil.rmtree(run.tmp, ignore_errors=True)
+        run.block_tables.clear()
         _CONTEXT = None
     run.finished_at = time.time()
     run.seconds = run.finished_at - started

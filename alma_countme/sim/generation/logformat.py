@@ -87,8 +87,9 @@ def suffix_bytes(keys, catalog):
 def render(lines, addresses, suffixes, times, day_start, end):
     """The bytes of ``lines`` (a LINE_DTYPE array in time order), as an iterator of chunks.
 
-    ``addresses`` is a list of :func:`address_lines` arrays whose addresses, one
-    array after the other, the lines' ``addr`` field indexes; ``suffixes`` the
+    ``addresses`` is a list of :func:`address_lines` arrays (or of their
+    :class:`AddressText`) whose addresses, one array after the other, the
+    lines' ``addr`` field indexes; ``suffixes`` the
     list of texts (:func:`suffix_bytes`) their ``suffix`` field indexes;
     ``times`` the day's :func:`time_table`, whose first second is ``day_start``
     on the lines' clock; ``end`` closes every line.
@@ -175,9 +176,13 @@ class _Packed:
 
     @classmethod
     def of_lines(cls, arrays):
-        """Newline-terminated texts (:func:`address_lines`), the arrays one after the other."""
-        data = np.concatenate(arrays + [np.zeros(0, np.uint8)])
-        ends = np.flatnonzero(data == _NEWLINE).astype(np.int32)
+        """Newline-terminated texts (:func:`address_lines` or :class:`AddressText`), the arrays one
+        after the other."""
+        texts = [text if isinstance(text, AddressText) else AddressText(text) for text in arrays]
+        data = np.concatenate([text.data for text in texts] + [np.zeros(0, np.uint8)])
+        bases = np.cumsum([0] + [len(text.data) for text in texts[:-1]])
+        ends = np.concatenate([text.ends + np.int32(base) for text, base in zip(texts, bases.tolist())]
+                              + [np.zeros(0, np.int32)])
         starts = np.empty_like(ends)
         starts[:1] = 0
         starts[1:] = ends[:-1] + 1
@@ -218,9 +223,17 @@ def address_lines(table):
     return np.concatenate(parts)
 
 
-def address_count(text):
-    """How many addresses an :func:`address_lines` array holds."""
-    return int(np.count_nonzero(text == _NEWLINE))
+class AddressText:
+    """An :func:`address_lines` array and where each of its addresses ends (its newline): found once
+    for a block's week, however many of its files a process writes."""
+
+    def __init__(self, data):
+        self.data = data
+        self.ends = np.flatnonzero(data == _NEWLINE).astype(np.int32)
+
+    def __len__(self):
+        """How many addresses it holds."""
+        return len(self.ends)
 
 
 def _address_bands(address, room):

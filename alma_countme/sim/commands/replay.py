@@ -396,4 +396,3 @@ def _wait_ready(server, timeout=30.0):
         if match:
             return match.group(1)
     raise SimError("replay --bench: `countme-sim serve` did not start (exit status %s)" % server.poll())
-

@@ -183,7 +183,7 @@ def _block_tables(run, week, number):
     """
     tables = run.block_tables
     if (week, number) not in tables:
-        if any(kept != week for kept, _ in tables):
+        if tables and next(iter(tables))[0] != week:  # they are all of one week
             tables.clear()
         _, offsets_path, addresses_path, suffixes_path = run._block_files(week, number)
         tables[week, number] = (np.load(offsets_path), logformat.AddressText(np.load(addresses_path)),

@@ -143,9 +143,17 @@ def damage_sentence(path, damage):
             "every repository until %s" % (path, damage, until))
 
 
-def read_state(path):
-    """``(state, problem)``: :func:`inspect_state` with the damage as a full sentence."""
+def read_state(path, uid=0):
+    """``(state, problem)``: :func:`inspect_state` with the damage as a full sentence.
+
+    ``uid`` is who reads: a file that another user may not read is not damaged (root runs of dnf
+    read it), so status run by that user says so rather than calling it damaged.
+    """
     state, damage = inspect_state(path)
+    if damage and uid != 0 and os.path.isfile(path) and not os.access(path, os.R_OK):
+        return state, ("the countme opt-out file %s cannot be read by uid %d (%s); dnf runs as root read it, "
+                       "and 'sudo dnf countme' shows what it holds. This report takes every repository as "
+                       "opted out" % (path, uid, damage))
     return state, (damage_sentence(path, damage) if damage else None)
 
 

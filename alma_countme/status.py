@@ -63,7 +63,8 @@ def _epoch_fix(facts, install):
     if not facts.plugin_enabled:
         return False, "the plugin is disabled"
     if derives_epoch_itself(facts.libdnf_version):
-        return False, "libdnf %s derives the epoch from /etc/machine-id itself" % facts.libdnf_version
+        # statustext puts "libdnf VERSION: " before every reason: this one must not repeat it.
+        return False, "it derives the epoch from /etc/machine-id itself"
     if facts.settings.epoch_source == SOURCE_NONE:
         return False, "epoch_source=none in the plugin configuration"
     if install.epoch is None:

@@ -222,14 +222,23 @@ class CountmeCommand(dnf.cli.Command):
         parser.add_argument("--json", action="store_true",
                             help="print one JSON document (schema alma-countme-status or the change made)")
         parser.add_argument("--repo-files", action="store_true",
-                            help="opt-out: also write countme=0 into the .repo files (opt-in undoes "
-                                 "exactly those edits)")
+                            help="opt-out: also write countme=0 into the .repo files (opt-in always "
+                                 "undoes exactly those edits, with or without this option)")
+
+    def pre_configure(self):
+        # opt-in may name repositories that are gone from the repo files but still in the opt-out
+        # record: dnf's own --repo handling would stop at them ("Unknown repo"), and opt-in needs no
+        # repository enabled or disabled, so it matches the patterns itself.
+        self.repo_patterns = self.opts.repo
+        if self.opts.subcommand == "opt-in":
+            self.opts.repo = []
 
     def configure(self):
         if self.opts.subcommand != "status":
             self.cli.demands.root_user = True
         elif self.opts.repo_files:
-            raise dnf.cli.CliError("--repo-files goes with opt-out or opt-in, not status")
+            raise dnf.cli.CliError(
+                "--repo-files goes with opt-out (opt-in always undoes its edits), not status")
 
     def run(self):
         plugin = _PLUGIN[0] if _PLUGIN else None
@@ -251,7 +260,7 @@ class CountmeCommand(dnf.cli.Command):
     def _selected_ids(self, candidates):
         import fnmatch
 
-        patterns = self.opts.repo
+        patterns = self.repo_patterns
         if not patterns:
             return None
         chosen = sorted(set(repo_id for repo_id in candidates
@@ -286,7 +295,7 @@ class CountmeCommand(dnf.cli.Command):
 
         conf = self.base.conf
         root = conf.installroot
-        state, problem = read_state(state_path(root))
+        state, problem = read_state(state_path(root), os.getuid())
         facts = Facts(
             now=int(time.time()), installroot=root, persistdir=conf.persistdir, uid=os.getuid(),
             do_not_track=do_not_track(os.environ), plugin_enabled=plugin.enabled_in_conf,

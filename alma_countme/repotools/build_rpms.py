@@ -81,7 +81,7 @@ def parse_args(argv):
                         help="rpmbuild _topdir to use and keep (default: a temporary one)")
     parser.add_argument("--nocheck", action="store_true", help="skip %%check entirely")
     parser.add_argument("--without-tests", action="store_true",
-                        help="skip the unit tests in %%check, keep the repo file check")
+                        help="skip the unit tests in %%check, keep the repo file and version checks")
     parser.add_argument("--lint", action="store_true",
                         help="run rpmlint with the waivers; errors fail the build")
     parser.add_argument("--json", action="store_true", help="print a JSON report on stdout")
@@ -91,6 +91,7 @@ def parse_args(argv):
 def build(args):
     source_dir = os.path.abspath(args.source_dir)
     version = project_version(source_dir)
+    check_release(source_dir, args.major, args.arch)
     topdir = os.path.abspath(args.topdir) if args.topdir else tempfile.mkdtemp(prefix="build-rpms-")
     for sub in ("SOURCES", "SPECS", "BUILD", "RPMS", "SRPMS", "BUILDROOT"):
         os.makedirs(os.path.join(topdir, sub), exist_ok=True)
@@ -126,6 +127,16 @@ def build(args):
     finally:
         if not args.topdir:
             shutil.rmtree(topdir, ignore_errors=True)
+
+
+def check_release(source_dir, major, arch):
+    """TemplateDataError naming the data file unless it describes ``major`` (and ``arch``, when
+    given): before anything is built, rather than from deep in rpmbuild's log."""
+    data = repotemplates.load_data(os.path.join(source_dir, "repo-templates", repotemplates.DATA_FILE_NAME))
+    known = repotemplates.arches(data, major)
+    if arch and arch not in known:
+        raise repotemplates.TemplateDataError("{}: AlmaLinux {} has no arch {!r} (known: {})".format(
+            data["path"], major, arch, ", ".join(known)))
 
 
 def project_version(source_dir):

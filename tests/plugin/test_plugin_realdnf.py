@@ -87,6 +87,18 @@ def test_opt_out_of_one_repo(plugin_sandbox, mirror_server, dnf):
     assert report["opt_out"]["repos"] == ["appstream"]
 
 
+def test_opt_in_names_a_repository_whose_repo_file_is_gone(plugin_sandbox, mirror_server, dnf):
+    """dnf's own --repo stops at a repository it does not know; the opt-out record still names it."""
+    crb = plugin_sandbox.add_repo("crb", mirrorlist=mirror_server.url + "/mirrorlist/$releasever/crb")
+    dnf(["countme", "opt-out", "--repo", "crb,baseos"], at=MONDAY)
+    os.unlink(crb)
+    back = dnf(["countme", "opt-in", "--repo", "crb"], at=THURSDAY)
+    assert "Opted back into countme for crb." in back.stdout
+    assert status_json(dnf, THURSDAY)["opt_out"]["repos"] == ["baseos"]
+    unknown = dnf(["countme", "opt-in", "--repo", "nosuch"], at=THURSDAY, check=False)
+    assert unknown.returncode == 1 and "no repository matches --repo nosuch" in unknown.stderr
+
+
 def test_do_not_track_turns_countme_off_for_that_run(plugin_sandbox, mirror_server, dnf):
     week_runs(dnf, THURSDAY, 4, env={"DO_NOT_TRACK": "1"})
     assert mirror_server.countme_requests() == [] and len(mirror_server.mirror_requests()) == 4
@@ -189,6 +201,16 @@ def test_status_works_without_root(plugin_sandbox, mirror_server, dnf):
     # A non-root run sees the root through a bind mount elsewhere: only the file name is the same.
     assert re.search(r"baseos: countme=1 \(/\S+/etc/yum\.repos\.d/baseos\.repo:6\)", text)
     assert "never send countme" in text
+
+
+def test_status_as_a_user_who_cannot_read_the_opt_out_file_says_so(plugin_sandbox, mirror_server, dnf):
+    dnf(["countme", "opt-out", "--repo", "baseos"], at=MONDAY)
+    os.chmod(plugin_sandbox.path("etc/dnf/countme-optout"), 0o600)  # as a umask of 077 would leave it
+    text = dnf(["countme"], at=THURSDAY, user="nobody").stdout
+    assert "cannot be read by uid" in text and "'sudo dnf countme' shows what it holds" in text
+    assert "damaged" not in text
+    report = status_json(dnf, THURSDAY)
+    assert report["opt_out"]["repos"] == ["baseos"] and report["opt_out"]["problem"] is None
 
 
 def test_opt_out_needs_root(plugin_sandbox, mirror_server, dnf):

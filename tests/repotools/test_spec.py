@@ -51,6 +51,20 @@ def missing_tools():
 # -- the spec, parsed (no build) ------------------------------------------------------
 
 
+@pytest.mark.parametrize("arguments,message", [
+    (["--major", "7"], "no AlmaLinux major '7' (known: 8, 9, 10)"),
+    (["--major", "9", "--arch", "x86_64_v2"], "AlmaLinux 9 has no arch 'x86_64_v2' (known: "),
+])
+def test_build_rpms_refuses_a_release_the_data_lacks_before_building(tmp_path, arguments, message):
+    # Without --gpg-key-dir the keys are made first: a major the data lacks once ended in a traceback.
+    finished = run([sys.executable, os.path.join(PROJECT, "tools", "build-rpms"), "--out", tmp_path / "out",
+                    "--topdir", tmp_path / "top"] + arguments, check=False)
+    assert finished.returncode == 2, finished.stderr
+    assert finished.stderr.startswith("build-rpms: error: ") and message in finished.stderr
+    assert "repo-templates/almalinux.yaml" in finished.stderr and "Traceback" not in finished.stderr
+    assert not (tmp_path / "out").exists() and not list((tmp_path / "top").glob("SOURCES/*"))
+
+
 @pytest.mark.skipif(shutil.which("rpmspec") is None, reason="rpmspec not installed")
 @pytest.mark.parametrize("major,version,key", [
     ("8", "8.10", "RPM-GPG-KEY-AlmaLinux"), ("9", "9.6", "RPM-GPG-KEY-AlmaLinux-9"),

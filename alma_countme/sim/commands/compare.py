@@ -34,7 +34,9 @@ def register(subparsers):
     parser.add_argument("--real", required=True, metavar="TOTALS",
                         help="the real totals: a countme-totals CSV (or its SQLite database)")
     parser.add_argument("--real-reference", default="updates-released", metavar="REPO",
-                        help="the real side's reference repo (default: %(default)s, Fedora's updates)")
+                        help="the real side's reference repo (default: %(default)s, Fedora's updates; "
+                             "baseos for AlmaLinux totals); a repo the file lacks is refused, naming its "
+                             "repos")
     parser.add_argument("--sim-reference", default="baseos", metavar="REPO",
                         help="the simulation's reference repo (default: %(default)s)")
     parser.add_argument("--appear", type=float, default=5.0, metavar="PERCENT",

@@ -52,14 +52,16 @@ def register(subparsers):
         "generate", help=SUMMARY, description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if needed)")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="output directory (created if needed; refused while DIR/logs holds access "
+                             "logs of an earlier run that this run would not overwrite)")
     options.add_scenario_options(parser)
     parser.add_argument("--seed", type=options.seed, metavar="N",
                         help="random seed (default: the scenario's run.seed, 1 in the shipped one)")
     parser.add_argument("--format", choices=("almalinux", "fedora"),
                         help="log format (default: the scenario's output.format, almalinux in the "
                              "shipped one)")
-    parser.add_argument("--servers", type=options.positive, metavar="N",
+    parser.add_argument("--servers", type=options.integer, metavar="N",
                         help="service nodes mirror1..mirrorN, each with its own logs "
                              "(default: the scenario's output.servers, 2 in the shipped one)")
     options.add_compression_options(parser)
@@ -73,15 +75,23 @@ def register(subparsers):
     return parser
 
 
+def _scenario_overrides(args):
+    """--servers as a scenario key, so that it has output.servers's range and the error names it."""
+    if args.servers is None:
+        return []
+    return [("--servers %d" % args.servers, "output.servers", args.servers)]
+
+
 def run(args):
     from alma_countme.sim.generation import engine
 
     options.check_output_dir(args.out)
-    scenario = options.load_scenario(args)
+    compression = options.compression(args)
+    scenario = options.load_scenario(args, _scenario_overrides(args))
     simulation = engine.Run(
-        scenario, args.out, fmt=args.format, servers=args.servers, seed=args.seed, shard=args.shard,
+        scenario, args.out, fmt=args.format, seed=args.seed, shard=args.shard,
         jobs=args.jobs or options.default_jobs(),
-        compression=options.compression(args),
+        compression=compression,
         progress=not args.quiet and sys.stderr.isatty(),
     )
     weekly, lines, files = engine.generate(simulation)

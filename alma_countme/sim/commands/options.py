@@ -16,29 +16,63 @@ def add_scenario_options(parser):
 
 
 def add_compression_options(parser):
+    # Each option keeps its own value (no shared dest, no default level), so that compression()
+    # can refuse combinations that would otherwise be dropped without a word.
     parser.add_argument("--compress", choices=("gzip", "zstd"), metavar="KIND",
                         help="compress the logs: gzip (.log.gz) or zstd (.log.zst) (default: plain .log)")
-    parser.add_argument("--gzip", dest="compress", action="store_const", const="gzip",
-                        help="the same as --compress gzip")
-    parser.add_argument("--gzip-level", type=gzip_level, default=1, metavar="L",
-                        help="gzip level: 1 to 3 are ISA-L's fast levels, 4 to 9 zlib's slower, smaller "
-                             "ones (default: %(default)s)")
-    parser.add_argument("--zstd-level", type=zstd_level, default=1, metavar="L",
-                        help="zstd level, 1 (fast) to 19 (small) (default: %(default)s)")
+    parser.add_argument("--gzip", action="store_true", help="the same as --compress gzip")
+    parser.add_argument("--gzip-level", type=gzip_level, metavar="L",
+                        help="with --gzip: gzip level: 1 to 3 are ISA-L's fast levels, 4 to 9 zlib's "
+                             "slower, smaller ones (default: 1)")
+    parser.add_argument("--zstd-level", type=zstd_level, metavar="L",
+                        help="with --compress zstd: zstd level, 1 (fast) to 19 (small) (default: 1)")
 
 
 def compression(args):
-    """The Compression the options of :func:`add_compression_options` ask for, or None (plain)."""
+    """The Compression the options of :func:`add_compression_options` ask for, or None (plain).
+
+    SimError, naming both options, for a level of the other kind (or of no compression) and for
+    --gzip with --compress zstd.
+    """
     from alma_countme.sim.logs.compression import Compression
 
-    if args.compress is None:
+    kind, given = _compression_kind(args)
+    levels = {"gzip": args.gzip_level, "zstd": args.zstd_level}
+    for level_kind, level in levels.items():
+        if level is not None and kind != level_kind:
+            raise SimError(_unused_level(level_kind, level, kind, given))
+    if kind is None:
         return None
-    return Compression(args.compress, args.gzip_level if args.compress == "gzip" else args.zstd_level)
+    return Compression(kind, levels[kind])
 
 
-def load_scenario(args):
+def _unused_level(level_kind, level, kind, given):
+    option = "--%s-level %d" % (level_kind, level)
+    chooser = "--gzip" if level_kind == "gzip" else "--compress zstd"
+    if kind is None:
+        return ("%s without %s: the logs would be plain and the level unused; add %s, or leave "
+                "--%s-level out" % (option, chooser, chooser, level_kind))
+    return ("%s with %s: --%s-level is the level of %s logs (%s); for %s logs give --%s-level, or "
+            "leave --%s-level out" % (option, given, level_kind, level_kind, chooser, kind, kind, level_kind))
+
+
+def _compression_kind(args):
+    """(kind or None, the options that chose it as the user wrote them, for messages)."""
+    if args.gzip and args.compress not in (None, "gzip"):
+        raise SimError("--gzip and --compress %s ask for two compressions; give one of them"
+                       % args.compress)
+    if args.compress is not None:
+        return args.compress, "--compress %s" % args.compress
+    if args.gzip:
+        return "gzip", "--gzip"
+    return None, ""
+
+
+def load_scenario(args, overrides=()):
+    """The scenario of --scenario and --set, then ``overrides``: (option as given, key, value) of
+    options that set a key (generate --servers), checked as that key is and named by the option."""
     from alma_countme.sim.config import scenario
-    return scenario.load(args.scenario, args.assignments)
+    return scenario.load(args.scenario, args.assignments, overrides)
 
 
 def default_jobs():
@@ -64,6 +98,14 @@ def whole_number(low, high=None, unit=""):
         return value
 
     return convert
+
+
+def integer(text):
+    """An argparse ``type`` for a whole number whose range a scenario key checks (generate --servers)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
 
 
 jobs = whole_number(1, 1024, "processes")

@@ -74,7 +74,8 @@ def register(subparsers):
     parser.add_argument("--allow-remote-target", action="store_true",
                         help="allow a target that is not a loopback address")
     parser.add_argument("--speedup", type=_speedup, default=1.0, metavar="X|max",
-                        help="stream time / wall time; max sends as fast as possible (default: 1, real time)")
+                        help="stream time / wall time; max (or 0) sends as fast as possible "
+                             "(default: 1, real time)")
     parser.add_argument("--connections", type=options.positive, default=64, metavar="N",
                         help="keep-alive connections (default: %(default)s)")
     parser.add_argument("--pipeline", type=options.whole_number(1, 1000), default=1, metavar="N",
@@ -243,11 +244,9 @@ def _report(args, report):
         json.dump(report, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
     elif not args.quiet:
-        print("countme-sim replay: %s: %s sent, %s ok, %s errors in %.1f s (%s/s)%s" % (
-            report["stopped_by"], "{:,}".format(report["sent"]), "{:,}".format(report["ok"]),
-            "{:,}".format(report["errors"]), report["wall_seconds"],
-            "{:,.0f}".format(report["rate_per_second"]),
-            "; errors: %s" % report["errors_by_kind"] if report["errors"] else ""), file=sys.stderr)
+        from alma_countme.sim.reports.replay_text import summary_line
+
+        print(summary_line(report), file=sys.stderr)
         if reference:
             print("countme-sim replay --bench: replay / reference: %.2f (%s against %s requests/s)" % (
                 report["bench"]["ratio_to_reference"], "{:,.0f}".format(report["rate_per_second"]),

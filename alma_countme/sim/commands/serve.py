@@ -1,6 +1,8 @@
 """countme-sim serve: a small, fast local mirrorlist server that writes an access log."""
 
 import argparse
+import errno
+import os
 import sys
 
 from alma_countme.sim.commands import options
@@ -56,10 +58,12 @@ def register(subparsers):
 
 
 def run(args):
-    from alma_countme.sim.common.errors import SimError
     from alma_countme.sim.traffic import server as server_module
 
+    listening = []
+
     def announce(server):
+        listening.append(server)
         if not args.quiet:
             played = ", simulated time and status" if args.sim_headers else ""
             print("countme-sim serve: listening on %s (log: %s, %s format%s)"
@@ -69,8 +73,27 @@ def run(args):
         server = server_module.serve(args.host, args.port, args.log, args.format, args.sim_headers, announce,
                                      duration=args.duration)
     except OSError as error:
-        raise SimError("serve: cannot listen on %s port %d or write %s: %s"
-                       % (args.host, args.port, args.log, error.strerror or error)) from None
+        raise _failure(args, error, bool(listening)) from None
     if not args.quiet:
         print("countme-sim serve: stopped after %d requests" % server.requests, file=sys.stderr, flush=True)
     return 0
+
+
+def _failure(args, error, listening):
+    """The SimError for an OSError out of the server. The log is opened before the socket (an error
+    naming a file is the log's) and, once listening, only the log's writes raise: anything else
+    is the socket's."""
+    from alma_countme.sim.common.errors import SimError
+
+    if error.filename is not None or listening:
+        return SimError("serve: cannot %s the access log --log %s: %s; give a file in a directory you can "
+                        "write to, or - for standard output"
+                        % ("write" if listening else "open", args.log, error.strerror or error))
+    # asyncio words a bind error "error while attempting to bind on address ...": the errno says it plainly.
+    reason = os.strerror(error.errno) if error.errno and error.errno > 0 else (error.strerror or str(error))
+    free = "pick another --port (0 picks a free one)"
+    hint = {errno.EADDRINUSE: "another process listens there: stop it, or " + free,
+            errno.EACCES: "ports below 1024 need privileges: " + free,
+            errno.EADDRNOTAVAIL: "--host %s is not an address of this machine" % args.host,
+            }.get(error.errno, "check --host and --port")
+    return SimError("serve: cannot listen on %s port %d: %s; %s" % (args.host, args.port, reason, hint))

@@ -77,11 +77,26 @@ def read_toml(path, label):
     """The parsed TOML file at ``path``; SimError naming it (as ``label``) when it is unreadable or bad."""
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read()
     except OSError as error:
         raise SimError("cannot read %s %s: %s" % (label, path, error.strerror or error)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SimError(_not_utf8(path, label, data, error)) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SimError("%s %s is not valid TOML: %s" % (label, path, error)) from None
+
+
+def _not_utf8(path, label, data, error):
+    """The message for a file that is not UTF-8 (TOML must be): where, so the user finds the byte."""
+    line = data.count(b"\n", 0, error.start) + 1
+    column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+    return ("%s %s is not UTF-8 text, as TOML must be: byte 0x%02x at line %d, column %d (byte offset %d) "
+            "is not valid UTF-8; save the file as UTF-8"
+            % (label, path, data[error.start], line, column, error.start))
 
 
 def parse_assignment(text):
@@ -115,3 +130,17 @@ def assign(tree, text, sources):
     else:
         parent[key[-1]] = {}
         merge(parent[key[-1]], value, key, source, sources)
+
+
+def override(tree, key, value, source, sources):
+    """Set the key named ``key`` (``output.servers``) from a command-line option, which wins over
+    the files and --set; ``source`` (``--servers 65``) is what the checks then name."""
+    path = tuple(key.split("."))
+    node = spec_at(path, source)
+    if isinstance(node, dict) or not node.atomic:
+        raise ValueError("%s is not a key that takes a whole value" % key)  # a programming error
+    parent = tree
+    for part in path[:-1]:
+        parent = parent.setdefault(part, {})
+    parent[path[-1]] = value
+    sources[path] = source

@@ -14,8 +14,9 @@ checks) and ``dump`` (writing a scenario back as TOML or JSON).
 
 import os
 
+from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.config.dump import toml_value
-from alma_countme.sim.config.merge import assign, merge, read_toml
+from alma_countme.sim.config.merge import assign, merge, override, read_toml
 from alma_countme.sim.config.schema import SCHEMA
 from alma_countme.sim.config.validate import check_consistency, validate
 
@@ -37,18 +38,36 @@ def shipped():
 
 
 def resolve(path):
-    """A scenario file's path: ``path`` itself, or the shipped scenario of that name (e.g. ``rollout``)."""
-    if path is None or os.path.exists(path):
+    """A scenario file's path: ``path`` itself, or the shipped scenario of that name (e.g. ``rollout``).
+
+    Only a regular file is taken as the user's scenario: a directory of the
+    same name (``rollout --out rollout/`` makes one) is not, and the shipped
+    name wins. A name that is neither is refused with the shipped names, unless
+    it looks like a file's path, which read_toml then names as unreadable.
+    """
+    if path is None or os.path.isfile(path):
         return path
+    names = []
     for name, shipped_path, _ in shipped():
         if path in (name, name + ".toml"):
             return shipped_path
-    return path
+        names.append(name)
+    if _looks_like_file(path) or os.path.exists(path):
+        return path
+    raise SimError("--scenario %s: no such file, nor a shipped scenario (shipped: %s; see "
+                   "`countme-sim scenario --list`); give a TOML file's path or one of those names"
+                   % (path, ", ".join(names)))
 
 
-def load(path=None, assignments=()):
+def _looks_like_file(path):
+    """Whether ``path`` reads as a path to a file (``mine.toml``, ``conf/x``) rather than a bare name."""
+    return path.endswith(".toml") or os.sep in path or (os.altsep is not None and os.altsep in path)
+
+
+def load(path=None, assignments=(), overrides=()):
     """The effective scenario: the default, then the file at ``path`` (or the shipped scenario of that
-    name), then ``--set`` assignments."""
+    name), then ``--set`` assignments, then ``overrides``: ``(source, key, value)`` of the command's
+    options that set a key (``("--servers 65", "output.servers", 65)``), checked as the key is."""
     path = resolve(path)
     sources = {}
     tree = {}
@@ -58,6 +77,8 @@ def load(path=None, assignments=()):
         merge(tree, read_toml(path, "scenario"), (), "scenario %s" % path, sources)
     for text in assignments:
         assign(tree, text, sources)
+    for source, key, value in overrides:
+        override(tree, key, value, source, sources)
     scenario = validate(tree, SCHEMA, (), sources)
     check_consistency(scenario, sources)
     return scenario

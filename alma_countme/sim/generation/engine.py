@@ -22,6 +22,7 @@ scenario.toml.
 import contextlib
 import multiprocessing
 import os
+import re
 import shutil
 import socket
 import sys
@@ -83,6 +84,13 @@ class Run:
         name = "access-%s.log%s" % (time.strftime("%Y-%m-%d", time.gmtime(start)),
                                     "" if self.compression is None else self.compression.suffix)
         return os.path.join(self.out, "logs", "mirror%d" % (server + 1), name)
+
+    def log_paths(self):
+        """Every log file of the whole run, all shards' (what shards of one run write side by side)."""
+        if not self.logs:
+            return set()
+        return {self.log_path(week, day, server) for week in range(self.weeks) for day in range(7)
+                for server in range(self.servers)}
 
     def mine(self, week, day, server):
         """Whether this shard writes the file of (week, day, server)."""
@@ -229,9 +237,42 @@ def _make_dirs(run):
             raise SimError("cannot create directory %s: %s" % (directory, error.strerror or error)) from None
 
 
+# The names this simulator gives its logs, under DIR/logs: the files an earlier run may have left.
+_LOG_NAME = re.compile(r"mirror[1-9][0-9]*/access-[0-9]{4}-[0-9]{2}-[0-9]{2}\.log(\.gz|\.zst)?\Z")
+
+
+def _refuse_stale_logs(run):
+    """SimError when DIR/logs holds access logs of an earlier run that this one would not overwrite.
+
+    verify and replay would read them along with this run's logs (weeks it did not simulate, or a
+    day twice as .log and .log.gz). The files are the user's: they are named, not removed.
+    """
+    logs = os.path.join(run.out, "logs")
+    stale = sorted(_existing_logs(logs) - run.log_paths())
+    if stale:
+        raise SimError("%s holds %d access log%s of an earlier run that this run would not write, e.g. %s; "
+                       "remove them or choose another --out directory"
+                       % (logs, len(stale), "" if len(stale) == 1 else "s", stale[0]))
+
+
+def _existing_logs(logs):
+    """The paths of the files under ``logs`` (DIR/logs) named as this simulator names its logs."""
+    found = set()
+    try:
+        for directory in (os.listdir(logs) if os.path.isdir(logs) else ()):
+            folder = os.path.join(logs, directory)
+            if os.path.isdir(folder):
+                found.update(os.path.join(folder, name) for name in os.listdir(folder)
+                             if _LOG_NAME.match(directory + "/" + name))
+    except OSError as error:
+        raise SimError("cannot list %s: %s" % (logs, error.strerror or error)) from None
+    return found
+
+
 def generate(run):
     """Simulate and write everything; returns (list of per-week WeekStats, lines written, files written)."""
     global _CONTEXT
+    _refuse_stale_logs(run)
     _make_dirs(run)
     _CONTEXT = run
     reuse_freed_memory()  # before the workers fork: they inherit it

@@ -179,6 +179,9 @@ def load_summary(path):
 def summary_table(summary):
     """summary.json as a readable table, one column per week."""
     weeks = summary["weeks"]
+    if not weeks:
+        # generate always writes at least one week: this summary was cut down or written by hand.
+        return "%s\n\nno weeks: this summary holds no weekly rows\n" % _table_title(summary)
     rows = [
         ("week (Monday)", [w["week_start"] for w in weeks]),
         ("complete (mirrors-countme)", ["yes" if w["complete"] else "no" for w in weeks]),
@@ -199,8 +202,7 @@ def summary_table(summary):
     label_width = max(len(label) for label, _ in rows)
     cells = [[_cell(v) for v in values] for _, values in rows]
     width = max(len(cell) for row in cells for cell in row)
-    lines = ["countme-sim summary: seed %s, format %s, %d server%s" % (
-        summary["seed"], summary["format"], summary["servers"], "" if summary["servers"] == 1 else "s"), ""]
+    lines = [_table_title(summary), ""]
     for (label, _), row in zip(rows, cells):
         cells_text = "  ".join(cell.rjust(width) for cell in row)
         lines.append(("%-*s  %s" % (label_width, label, cells_text)).rstrip())
@@ -214,6 +216,11 @@ def summary_table(summary):
             lines.append(("%-*s  %s" % (label_width, "  " + code, cells_text)).rstrip())
     lines += ["", "The estimate counts one repo's countme hits; mirrors-countme holds the last week back."]
     return "\n".join(lines) + "\n"
+
+
+def _table_title(summary):
+    return "countme-sim summary: seed %s, format %s, %d server%s" % (
+        summary["seed"], summary["format"], summary["servers"], "" if summary["servers"] == 1 else "s")
 
 
 def _cell(value):

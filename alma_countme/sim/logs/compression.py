@@ -83,14 +83,93 @@ class _ZstdWriter(_CompressingWriter):
         self._output = output
 
 
-def open_text(path):
-    """A text reader for the log file ``path``, decompressing ``.gz`` and ``.zst``."""
-    name = str(path)
-    if name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    if name.endswith(".zst"):
+class DamagedData(ValueError):
+    """Compressed data that stops short (a truncated copy) or does not decompress (a damaged one)."""
+
+    def __init__(self, kind, detail):
+        super().__init__("truncated or damaged %s data (%s)" % (kind, detail))
+        self.kind, self.detail = kind, detail
+
+
+class _GzipReader(gzip.GzipFile):
+    """gzip.GzipFile whose reads raise DamagedData instead of gzip's EOFError, zlib.error or
+    BadGzipFile, so that a reader can tell a damaged log from any other failure."""
+
+    def read(self, size=-1):
+        return self._checked(super().read, size)
+
+    def read1(self, size=-1):
+        return self._checked(super().read1, size)
+
+    @staticmethod
+    def _checked(method, size):
+        try:
+            return method(size)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+            raise DamagedData(GZIP, error) from None
+
+
+class _ZstdReader(io.RawIOBase):
+    """The zstd frames of a file one after the other, raising DamagedData where the data stops
+    inside a frame or does not decompress (zstandard's stream_reader ends quietly at a cut)."""
+
+    READ_BYTES = 1 << 16  # compressed bytes per read: about 0.5 MiB of text
+
+    def __init__(self, path):
         import zstandard
 
-        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: SIM115
-        return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+        self._file = None
+        self._errors = zstandard.ZstdError
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._frame = None  # the decompressobj of the frame being read; None between frames
+        self._pending = memoryview(b"")  # decompressed, not yet read
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._pending:
+            if not self._decompress_more():
+                return 0
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+    def _decompress_more(self):
+        """Decompress the next piece of the file into _pending; False at its end."""
+        data = self._file.read(self.READ_BYTES)
+        if not data:
+            if self._frame is not None:
+                raise DamagedData(ZSTD, "the file ends inside a frame")
+            return False
+        pieces = []
+        while data:
+            if self._frame is None:
+                self._frame = self._decompressor.decompressobj()
+            try:
+                pieces.append(self._frame.decompress(data))
+            except self._errors as error:
+                raise DamagedData(ZSTD, error) from None
+            if not self._frame.eof:
+                break
+            data, self._frame = self._frame.unused_data, None  # the next frame starts there
+        self._pending = memoryview(b"".join(pieces))
+        return True
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+def open_text(path):
+    """A text reader for the log file ``path``, decompressing ``.gz`` and ``.zst``; reading it
+    raises DamagedData when the compressed data is truncated or damaged."""
+    name = str(path)
+    if name.endswith(".gz"):
+        return io.TextIOWrapper(_GzipReader(path, "rb"), encoding="utf-8", errors="replace")
+    if name.endswith(".zst"):
+        return io.TextIOWrapper(io.BufferedReader(_ZstdReader(path)), encoding="utf-8", errors="replace")
     return open(path, encoding="utf-8", errors="replace")

@@ -12,7 +12,9 @@ Formats:
 
 A line of either is recognised by itself; ``remote_addr`` is None for the
 second. Lines that are neither raise :class:`LogFormatError` (naming the
-file and line), or are skipped when ``errors="skip"``.
+file and line), or are skipped when ``errors="skip"``. Compressed data that
+is truncated or damaged raises :class:`DamagedLogError` (a LogFormatError,
+naming the file and the last whole line), whatever ``errors``.
 """
 
 import calendar
@@ -44,6 +46,18 @@ _MONTHS = {name: number for number, name in enumerate(
 
 class LogFormatError(ValueError):
     """A line that is in neither log format."""
+
+
+class DamagedLogError(LogFormatError):
+    """A compressed log whose data stops short or is damaged, after a number of whole lines."""
+
+
+def _damaged(path, number, error):
+    """The DamagedLogError for ``error`` (a compression.DamagedData) met after line ``number``."""
+    where = "after reading {:,} line{}".format(number, "" if number == 1 else "s") if number else \
+        "before reading any line"
+    return DamagedLogError("%s: truncated or damaged %s data %s (%s); copy or regenerate the file, or "
+                           "leave it out" % (path, error.kind, where, error.detail))
 
 
 def parse_time(text):
@@ -136,22 +150,25 @@ def read_log(path, errors="raise", skipped=None):
     ``errors="skip"`` passes over lines in neither format instead of raising
     LogFormatError, and counts them in ``skipped`` (a SkippedLines) when given.
     """
-    records = lines = 0
+    records = lines = number = 0
     with _open(path) as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            lines += 1
-            try:
-                record = parse_line(line)
-            except ValueError as error:
-                if errors == "skip":
-                    if skipped is not None:
-                        skipped.skip(path, number, line)
+        try:
+            for number, line in enumerate(handle, 1):  # noqa: B007 - `number` is read after the loop
+                if not line.strip():
                     continue
-                raise LogFormatError("%s line %d: %s: %r" % (path, number, error, line[:200])) from None
-            records += 1
-            yield record
+                lines += 1
+                try:
+                    record = parse_line(line)
+                except ValueError as error:
+                    if errors == "skip":
+                        if skipped is not None:
+                            skipped.skip(path, number, line)
+                        continue
+                    raise LogFormatError("%s line %d: %s: %r" % (path, number, error, line[:200])) from None
+                records += 1
+                yield record
+        except compression.DamagedData as error:
+            raise _damaged(path, number, error) from None
     if skipped is not None:
         skipped.file_done(path, records, lines)
 
@@ -162,20 +179,25 @@ def read_requests(path):
     Lines in neither format raise LogFormatError."""
     match_line = _LINE.match
     times = TimeReader()
+    number = 0
     with _open(path) as handle:
-        for number, line in enumerate(handle, 1):
-            match = match_line(line)
-            if match is None:
-                if not line.strip():
-                    continue
-                raise LogFormatError("%s line %d: not an access-log line: %r" % (path, number, line[:200]))
-            # groups() and unpacking: a fraction of the cost of group() by name, on every line replayed
-            client, text, method, target, _, status, _, _, agent, _ = match.groups()
-            try:
-                when = times.parse(text)
-            except ValueError as error:
-                raise LogFormatError("%s line %d: %s" % (path, number, error)) from None
-            yield when, client, method, target, agent, int(status)
+        try:  # around the loop, not in it: no cost per line
+            for number, line in enumerate(handle, 1):  # noqa: B007 - `number` is read after the loop
+                match = match_line(line)
+                if match is None:
+                    if not line.strip():
+                        continue
+                    raise LogFormatError("%s line %d: not an access-log line: %r"
+                                         % (path, number, line[:200]))
+                # groups() and unpacking: a fraction of the cost of group() by name, on every line replayed
+                client, text, method, target, _, status, _, _, agent, _ = match.groups()
+                try:
+                    when = times.parse(text)
+                except ValueError as error:
+                    raise LogFormatError("%s line %d: %s" % (path, number, error)) from None
+                yield when, client, method, target, agent, int(status)
+        except compression.DamagedData as error:
+            raise _damaged(path, number, error) from None
 
 
 def read_logs(paths, errors="raise"):

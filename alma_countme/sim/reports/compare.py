@@ -19,6 +19,7 @@ counting started (each side's first week):
 import json
 import re
 
+from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.logs import totals_file
 
 BUCKETS = (1, 2, 3, 4)
@@ -82,14 +83,38 @@ def measure(rows, reference, appear=5.0):
     return {"reference_repo": reference, "weeks": result, "weeks_until_bucket_appears": first}
 
 
+def reference_names(rows):
+    """The names a reference repo can be given as, most countme hits first: each repo tag of a
+    countme row without its release suffix (``updates-released-f32`` is ``updates-released``)."""
+    hits = {}
+    for key, count in rows.items():
+        if key.sys_age in BUCKETS:
+            name = re.sub(r"-f?[0-9]+$", "", key.repo_tag)
+            hits[name] = hits.get(name, 0) + count
+    return sorted(hits, key=lambda name: (-hits[name], name))
+
+
+def _side(totals, reference, appear, option):
+    """One side's measures; SimError naming ``option`` when its countme rows have none on the reference
+    repo (every figure would be a dash: the Fedora default on AlmaLinux totals, or a typo)."""
+    measured = measure(totals.rows, reference, appear)
+    if measured["weeks"] and not any(week["estimate"] for week in measured["weeks"]):
+        names = reference_names(totals.rows)
+        shown = ", ".join(names[:12]) + (", and %d more" % (len(names) - 12) if len(names) > 12 else "")
+        raise SimError("%s %s: no countme hits on that repo in %s; repos there (most countme hits first): "
+                       "%s; name one with %s REPO" % (option, reference, totals.path, shown, option))
+    return dict(measured, path=totals.path)
+
+
 def compare(real_path, sim_path, real_reference="updates-released", sim_reference="baseos", appear=5.0):
+    """Both sides' measures; SimError when a side's reference repo is not in its file."""
     real = totals_file.read_totals(real_path)
     sim = totals_file.read_totals(sim_path)
     return {
         "schema": SCHEMA,
         "appear_percent": appear,
-        "real": dict(measure(real.rows, real_reference, appear), path=real.path),
-        "simulation": dict(measure(sim.rows, sim_reference, appear), path=sim.path),
+        "real": _side(real, real_reference, appear, "--real-reference"),
+        "simulation": _side(sim, sim_reference, appear, "--sim-reference"),
     }
 
 

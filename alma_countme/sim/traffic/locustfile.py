@@ -10,7 +10,7 @@ Worker k of N (Locust's worker index, N = --expect-workers, both handed out
 by the master) replays the requests whose position in the stream is k modulo
 N: the shards are disjoint and together are the whole stream. Its users take
 the next request of the worker's shard, wait until it is due (stream time
-compressed by --speedup; 0 sends as fast as the users can) and send it with
+compressed by --speedup; max, or 0, sends as fast as the users can) and send it with
 the simulated client's User-Agent, X-Forwarded-For, X-Countme-Sim-Time and
 X-Countme-Sim-Status (see `countme-sim serve --sim-headers`).
 When every worker has sent its whole shard it tells the master, which ends
@@ -18,6 +18,7 @@ the run; --run-time and --stream-max-requests bound it too. A target that is
 not a loopback address is refused unless --allow-remote-target is given.
 """
 
+import argparse
 import logging
 import sys
 import time
@@ -40,12 +41,27 @@ log = logging.getLogger("countme-sim.locust")
 def _arguments(parser):
     group = parser.add_argument_group("countme-sim replay")
     group.add_argument("--stream", default="", help="generate's output directory, or log files/directories")
-    group.add_argument("--speedup", type=float, default=0.0,
-                       help="compress stream time by this factor; 0 sends as fast as possible")
+    group.add_argument("--speedup", type=speedup, default=0.0, metavar="X|max",
+                       help="compress stream time by this factor; max (or 0) sends as fast as possible")
     group.add_argument("--stream-max-requests", type=int, default=0,
                        help="replay only the first N requests of the stream (0: all)")
     group.add_argument("--allow-remote-target", action="store_true", default=False,
                        help="allow a target that is not a loopback address")
+
+
+def speedup(text):
+    """--speedup as `countme-sim replay` takes it: a factor above 0, or max (also 0) for as fast as
+    possible, which is 0.0 here (a number, as Locust hands the options to its workers)."""
+    if text.strip().lower() in ("max", "0"):
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise argparse.ArgumentTypeError("expected a number above 0, or max (or 0) to send as fast as "
+                                         "possible, got %r" % text)
+    return value
 
 
 class Shard:

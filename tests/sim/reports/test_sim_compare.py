@@ -88,3 +88,39 @@ def test_compare_refuses_a_file_without_countme_rows(tmp_path, countme_sim, coun
                      "repo_arch\n")
     status, _, err = countme_sim("compare", "--real", empty, counting_starts)
     assert status == 2 and "no countme rows" in err
+
+
+def _one_error_line(err):
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("countme-sim: "), err
+    return lines[0]
+
+
+def test_compare_refuses_a_real_reference_repo_the_real_data_lacks(countme_sim, small_run):
+    # AlmaLinux totals (a simulation's truth.csv) under the default, Fedora's updates-released.
+    truth = small_run / "truth.csv"
+    status, out, err = countme_sim("compare", "--real", truth, small_run)
+    assert status == 2 and out == ""
+    line = _one_error_line(err)
+    assert line.startswith("countme-sim: --real-reference updates-released: no countme hits on that repo "
+                           "in %s" % truth)
+    assert "repos there (most countme hits first): " in line and "baseos" in line and "appstream" in line
+    assert "--real-reference REPO" in line
+
+
+def test_compare_names_the_repos_of_fedora_data_for_a_mistyped_reference(countme_sim, small_run):
+    status, out, err = countme_sim("compare", "--real", EXCERPT, small_run, "--real-reference", "nosuchrepo")
+    assert status == 2 and out == ""
+    line = _one_error_line(err)
+    assert "--real-reference nosuchrepo: no countme hits on that repo in %s" % EXCERPT in line
+    # Release suffixes are left out: the names are what the option takes.
+    assert "(most countme hits first): updates-released, fedora;" in line and "-f31" not in line
+
+
+def test_compare_refuses_a_simulation_reference_repo_it_lacks(countme_sim, small_run):
+    status, _, err = countme_sim("compare", "--real", EXCERPT, small_run, "--sim-reference", "bseos")
+    assert status == 2
+    line = _one_error_line(err)
+    assert line.startswith("countme-sim: --sim-reference bseos: no countme hits on that repo in %s"
+                           % (small_run / "truth.csv"))
+    assert "baseos" in line and "--sim-reference REPO" in line

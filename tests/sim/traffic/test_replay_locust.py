@@ -73,3 +73,23 @@ def test_locust_refuses_a_target_outside_loopback(small_stream):
     assert result.returncode == 1
     assert "refusing to replay against http://192.0.2.10:8080" in result.stderr
     assert "--allow-remote-target" in result.stderr
+
+
+def test_speedup_max_is_taken_as_replay_takes_it(small_stream, serve):
+    server = serve("--sim-headers")
+    locustfile = countme_sim("replay", "--locustfile-path", check=0).stdout.strip()
+    result = subprocess.run([LOCUST, "-f", locustfile, "--headless", "-u", "4", "-r", "4",
+                             "--run-time", "60s", "--stop-timeout", "5", "-H", server.url,
+                             "--stream", small_stream.dir, "--speedup", "max",
+                             "--stream-max-requests", "200"],
+                            capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr
+    server.stop()
+    assert len(list(logparse.read_log(server.log_path))) == 200
+    for bad in ("fast", "-2"):
+        result = subprocess.run([LOCUST, "-f", locustfile, "--headless", "-H", server.url, "--stream",
+                                 small_stream.dir, "--speedup", bad],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2
+        assert ("--speedup: expected a number above 0, or max (or 0) to send as fast as possible, got %r"
+                % bad) in result.stderr

@@ -52,13 +52,15 @@ def _arguments(parser):
 def speedup(text):
     """--speedup as `countme-sim replay` takes it: a factor above 0, or max (also 0) for as fast as
     possible, which is 0.0 here (a number, as Locust hands the options to its workers)."""
-    if text.strip().lower() in ("max", "0"):
+    if text.strip().lower() == "max":
         return 0.0
     try:
         value = float(text)
     except ValueError:
-        value = None
-    if value is None or not value > 0:
+        value = -1.0
+    if value == 0:
+        return 0.0
+    if not value > 0:  # also NaN
         raise argparse.ArgumentTypeError("expected a number above 0, or max (or 0) to send as fast as "
                                          "possible, got %r" % text)
     return value

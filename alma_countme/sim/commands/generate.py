@@ -109,8 +109,10 @@ def run(args):
     if args.json:
         print(json.dumps(report, indent=1))
     elif not args.quiet:
+        truth = "truth.csv, %ssummary.json, summary.txt, scenario.toml" % (
+            "truth-countries.csv, " if simulation.countries is not None else "")
         print("countme-sim generate: %s lines in %d log files under %s in %.1f s%s"
               % ("{:,}".format(lines), files, os.path.join(args.out, "logs"), simulation.seconds,
-                 "; truth.csv, summary.json, summary.txt, scenario.toml" if report["wrote_truth"] else ""),
+                 "; " + truth if report["wrote_truth"] else ""),
               file=sys.stderr)
     return 0

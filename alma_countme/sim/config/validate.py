@@ -59,6 +59,7 @@ def check_consistency(scenario, sources):
                        % (source_of(("versions", "mix"), sources), len(versions), MAX_VERSIONS))
     for version, week in scenario["versions"]["releases"].items():
         if week >= scenario["run"]["weeks"]:
-            raise SimError("%s: key versions.releases: %s comes out in week %d, after the run's %d weeks"
+            raise SimError("%s: key versions.releases: %s comes out in week %d, after the run's %d weeks; "
+                           "give run.weeks=%d or more, or an earlier week for %s"
                            % (source_of(("versions", "releases"), sources), version, week,
-                              scenario["run"]["weeks"]))
+                              scenario["run"]["weeks"], week + 1, version))

@@ -229,8 +229,9 @@ def _progress_bar(run, total):
 
 
 def _make_dirs(run):
-    for directory in [run.out, os.path.join(run.out, "logs"), run.tmp, os.path.join(run.tmp, "state")] + [
-            os.path.join(run.out, "logs", "mirror%d" % (s + 1)) for s in range(run.servers)]:
+    logs = [os.path.join(run.out, "logs")] + [
+        os.path.join(run.out, "logs", "mirror%d" % (s + 1)) for s in range(run.servers)] if run.logs else []
+    for directory in [run.out, run.tmp, os.path.join(run.tmp, "state")] + logs:
         try:
             os.makedirs(directory, exist_ok=True)
         except OSError as error:

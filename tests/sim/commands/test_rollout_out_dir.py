@@ -15,3 +15,5 @@ def test_rollout_out_named_like_the_scenario_in_an_empty_directory(tmp_path, mon
     runs = tmp_path / "rollout"
     assert "plugin_share_by_week = { " in (runs / "with-plugin" / "scenario.toml").read_text()
     assert "plugin_share_by_week = {}" in (runs / "without-plugin" / "scenario.toml").read_text()
+    # Without --logs a run writes no logs, and makes no empty directories for them.
+    assert not (runs / "with-plugin" / "logs").exists() and not (runs / "without-plugin" / "logs").exists()

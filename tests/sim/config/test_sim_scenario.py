@@ -66,7 +66,7 @@ def test_effective_scenario_round_trips_through_toml(tmp_path):
     ("[classes.server]\nshare = 0.9\n",
      r"default scenario .*; scenario .*mine\.toml: keys classes\.<class>\.share add up to 1\.332"),
     ("[versions]\nreleases = { \"9.8\" = 4 }\n",
-     r"key versions\.releases: 9\.8 comes out in week 4, after the run's 4"),
+     r"key versions\.releases: 9\.8 comes out in week 4, after the run.s 4 weeks; give run\.weeks=5 or more"),
     ("[population\n", r"scenario .*mine\.toml is not valid TOML"),
 ])
 def test_bad_files_name_the_key_the_file_and_what_is_allowed(tmp_path, text, expected):

@@ -121,6 +121,17 @@ def test_verify_countries_finds_a_changed_cell_and_names_bad_lines(country_run, 
 
 
 @needs_db
+def test_generate_names_truth_countries_among_what_it_wrote(tmp_path, countme_sim):
+    status, _, err = countme_sim("generate", "--out", tmp_path / "out", "--set", "population.size=2000",
+                                 "--set", "run.weeks=1", *ON)
+    assert status == 0 and "truth-countries.csv" in err
+    assert (tmp_path / "out" / "truth-countries.csv").exists()
+    status, _, err = countme_sim("generate", "--out", tmp_path / "plain", "--set", "population.size=2000",
+                                 "--set", "run.weeks=1")
+    assert status == 0 and "truth.csv" in err and "truth-countries.csv" not in err
+
+
+@needs_db
 def test_countries_keep_determinism_and_sharding(tmp_path, countme_sim):
     one, two = tmp_path / "one", tmp_path / "two"
     options = ("--set", "population.size=20000", "--set", "run.weeks=2", "--servers", "1", "--quiet") + ON

@@ -46,14 +46,12 @@ _CONTEXT = None  # the Run of this process (workers inherit it at fork)
 class Run:
     """One ``countme-sim generate``: its settings and the objects every task needs."""
 
-    def __init__(self, scenario, out, fmt=None, servers=None, seed=None, shard=(1, 1), jobs=1,
+    def __init__(self, scenario, out, fmt=None, seed=None, shard=(1, 1), jobs=1,
                  compression=None, progress=False, logs=True):
         self.scenario = scenario
         self.logs = logs  # False: only the truth and the summaries (e.g. for `countme-sim rollout`)
         if fmt is not None:
             scenario["output"]["format"] = fmt
-        if servers is not None:
-            scenario["output"]["servers"] = servers
         if seed is not None:
             scenario["run"]["seed"] = seed
         self.format = scenario["output"]["format"]

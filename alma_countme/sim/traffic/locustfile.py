@@ -8,7 +8,9 @@ Run (one master, N workers, on one or many machines that all see the stream)::
 
 Worker k of N (Locust's worker index, N = --expect-workers, both handed out
 by the master) replays the requests whose position in the stream is k modulo
-N: the shards are disjoint and together are the whole stream. Its users take
+N: the shards are disjoint and together are the whole stream (a worker
+beyond the N, one more than --expect-workers, replays nothing and says so:
+the N shards are already the whole). Its users take
 the next request of the worker's shard, wait until it is due (stream time
 compressed by --speedup; max, or 0, sends as fast as the users can) and send it with
 the simulated client's User-Agent, X-Forwarded-For, X-Countme-Sim-Time and
@@ -142,8 +144,10 @@ def _problem(environment):
 
 def _shard_done_on_master(environment):
     def receive(msg, **_kwargs):
-        _state["done"][msg.data["index"]] = msg.data
         expected = environment.parsed_options.expect_workers
+        if msg.data["index"] >= expected:
+            return  # a worker beyond --expect-workers has no shard; only the N shards end the run
+        _state["done"][msg.data["index"]] = msg.data
         log.info("worker %s finished its shard (%s requests); %d of %d done",
                  msg.data["index"], msg.data["sent"], len(_state["done"]), expected)
         if len(_state["done"]) >= expected:
@@ -167,6 +171,12 @@ def _on_test_start(environment, **_kwargs):
         index, count = environment.runner.worker_index, max(1, options.expect_workers)
     else:
         index, count = 0, 1
+    if index >= count:
+        whole = "worker 0 replays" if count == 1 else "workers 0 to %d replay" % (count - 1)
+        log.warning("not replaying: worker %d is beyond --expect-workers %d (%s the whole stream)",
+                    index, count, whole)
+        _state["shard"] = None
+        return
     _state["shard"] = Shard([options.stream], index, count, options.speedup, options.stream_max_requests)
     log.info("replaying shard %d of %d of %s", index, count, options.stream)
 

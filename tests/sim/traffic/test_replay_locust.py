@@ -93,3 +93,43 @@ def test_speedup_max_is_taken_as_replay_takes_it(small_stream, serve):
         assert result.returncode == 2
         assert ("--speedup: expected a number above 0, or max (or 0) to send as fast as possible, got %r"
                 % bad) in result.stderr
+
+
+def test_a_worker_beyond_expect_workers_replays_nothing_and_the_run_waits_for_the_shard(
+        small_stream, serve):
+    # A second worker with --expect-workers 1: Locust gives it index 1, beyond the one shard that
+    # is the whole stream. It must neither send part of that shard again nor end the run early.
+    server = serve("--format", "fedora", "--sim-headers")
+    port = _free_port()
+    locustfile = countme_sim("replay", "--locustfile-path", check=0).stdout.strip()
+    common = ["-f", locustfile, "--loglevel", "INFO"]
+    workers = [subprocess.Popen([LOCUST] + common + ["--worker", "--master-host", "127.0.0.1",
+                                                     "--master-port", str(port)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+               for _ in range(2)]
+    master = subprocess.Popen(
+        [LOCUST] + common + ["--master", "--headless", "--master-bind-host", "127.0.0.1",
+                             "--master-bind-port", str(port), "--expect-workers", "1", "-u", "2", "-r", "2",
+                             "--run-time", "60s", "--stop-timeout", "5", "-H", server.url,
+                             "--stream", small_stream.dir, "--speedup", "0",
+                             "--stream-max-requests", str(REQUESTS)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        master_output, _ = master.communicate(timeout=90)
+        worker_outputs = [worker.communicate(timeout=30)[0] for worker in workers]
+    finally:
+        for process in [master] + workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert master.returncode == 0, master_output
+    assert "worker 0 finished its shard (%d requests); 1 of 1 done" % REQUESTS in master_output
+    assert "worker 1 finished" not in master_output
+    beyond = [output for output in worker_outputs
+              if "not replaying: worker 1 is beyond --expect-workers 1" in output]
+    replaying = [output for output in worker_outputs if "replaying shard 0 of 1" in output]
+    assert len(replaying) == 1, worker_outputs
+    assert len(beyond) == 1, worker_outputs
+    assert "(worker 0 replays the whole stream)" in beyond[0]
+    server.stop()
+    assert len(list(logparse.read_log(server.log_path))) == REQUESTS

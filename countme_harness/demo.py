@@ -10,7 +10,10 @@ system is. Two rules for that age are shown side by side:
 
 With --real (root, with dnf, faketime and createrepo_c installed), the same
 weeks are also run against the real dnf/libdnf of this machine in a sandbox
-installroot, at fake dates, with a local mirror server recording what it sends.
+installroot, at fake dates, with a local mirror server recording what it sends,
+and compared with the rule that libdnf follows (by its version). With --plugin
+as well, the project's dnf plugin runs in that dnf, and the real buckets are
+compared with the machine-id rule: what the plugin makes any libdnf send.
 """
 
 import argparse
@@ -18,12 +21,14 @@ import calendar
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 from alma_countme import model
+from alma_countme.libdnfversion import epoch_rule
 from alma_countme.model import WINDOW
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +37,7 @@ TOP = os.path.dirname(HERE)
 DEFAULT_START = "2026-01-05"
 DAY = 86400
 RULES = (model.EPOCH_LEGACY, model.EPOCH_MACHINE_ID)
+PLUGIN_DIR = os.path.join(TOP, "dnf-plugins")
 
 
 def parse_args(argv):
@@ -39,7 +45,8 @@ def parse_args(argv):
         prog="countme-demo",
         description="Show one system's weekly countme flags and buckets under the legacy and machine-id "
         "epoch rules, computed by the project's model (alma_countme.model); with --real, also "
-        "what this machine's real dnf/libdnf sends for the same weeks.",
+        "what this machine's real dnf/libdnf sends for the same weeks (with --plugin, with the "
+        "project's dnf plugin loaded).",
     )
     parser.add_argument("--weeks", type=int, default=30, help="weeks to show (1-200, default 30)")
     parser.add_argument("--runs-per-week", type=int, default=4,
@@ -50,7 +57,11 @@ def parse_args(argv):
     parser.add_argument("--installed-weeks-ago", type=int, default=20,
                         help="age of /etc/machine-id at the start, in weeks (default 20)")
     parser.add_argument("--real", action="store_true",
-                        help="also run the real dnf in a sandbox (needs root, dnf, faketime, createrepo_c)")
+                        help="also run the real dnf in a sandbox (needs root, dnf, faketime, createrepo_c); "
+                        "exit 1 if it sends other buckets than the rule of its libdnf version")
+    parser.add_argument("--plugin", action="store_true",
+                        help="with --real: load the project's dnf plugin (dnf-plugins/countme.py) in that "
+                        "dnf, which must then send the machine-id rule's buckets")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     if not 1 <= args.weeks <= 200:
@@ -59,6 +70,8 @@ def parse_args(argv):
         parser.error("--runs-per-week must be between 1 and 20, not %d" % args.runs_per_week)
     if args.installed_weeks_ago < 0:
         parser.error("--installed-weeks-ago cannot be negative")
+    if args.plugin and not args.real:
+        parser.error("--plugin runs the plugin in the real dnf: give --real too")
     try:
         start = calendar.timegm(time.strptime(args.start, "%Y-%m-%d"))
     except ValueError:
@@ -97,8 +110,9 @@ def simulate(rule, schedule, machine_id_mtime, seed):
     return weeks
 
 
-def run_real(schedule, progress):
-    """The same schedule against real dnf: one sandbox, one mirrorlist repo, a row per week."""
+def run_real(schedule, machine_id_mtime, plugin, progress):
+    """The same schedule against real dnf: one sandbox, one mirrorlist repo, a row per week;
+    ``plugin``: with the project's plugin loaded."""
     import countme_harness
     from countme_harness.dnfrun import run_dnf
     from countme_harness.sandbox import Sandbox
@@ -111,20 +125,30 @@ def run_real(schedule, progress):
     with tempfile.TemporaryDirectory(prefix="countme-demo-") as base, MirrorServer() as server:
         sandbox = Sandbox(base)
         sandbox.add_repo("baseos", mirrorlist=server.url + "/mirrorlist/$releasever/baseos")
+        # libdnf >= 0.73.2 and the plugin read the running system's machine-id: the demo's one.
+        sandbox.write_machine_id(mtime=machine_id_mtime)
+        env = None
+        if plugin:
+            sandbox.plugin_dirs.append(PLUGIN_DIR)
+            shutil.copy(os.path.join(PLUGIN_DIR, "countme.conf"), sandbox.plugin_conf_dir)
+            env = {"PYTHONPATH": TOP}  # the system dnf imports alma_countme from this checkout
         for index, times in enumerate(schedule):
             progress("real dnf: week %d of %d" % (index + 1, len(schedule)))
             window = model.window_start(times[0])
             row = {"window": window, "week_start": day(window), "flagged_run": None, "bucket": None}
             for number, now in enumerate(times, 1):
                 server.clear()
-                run_dnf(sandbox, at=now, server=server)
+                run_dnf(sandbox, at=now, server=server, env=env)
                 sent = [r.countme for r in server.countme_requests()]
                 if sent:
                     row["flagged_run"], row["bucket"] = number, sent[0]
             weeks.append(row)
         progress(None)
         cookie = sandbox.cookie_text("baseos")
-    return {"weeks": weeks, "final_cookie": cookie, "libdnf": libdnf_version()}
+    version = libdnf_version()
+    # What this libdnf must send: its own rule, or with the plugin the machine-id rule.
+    rule = model.EPOCH_MACHINE_ID if plugin else epoch_rule(version)
+    return {"weeks": weeks, "final_cookie": cookie, "libdnf": version, "plugin": plugin, "rule": rule}
 
 
 def libdnf_version():
@@ -167,9 +191,9 @@ def build_report(args):
         "real": None,
     }
     if args.real:
-        real = run_real(schedule, make_progress(True))
-        legacy = [week["bucket"] for week in report["rules"][model.EPOCH_LEGACY]]
-        real["buckets_match_legacy"] = [week["bucket"] for week in real["weeks"]] == legacy
+        real = run_real(schedule, machine_id_mtime, args.plugin, make_progress(True))
+        expected = [week["bucket"] for week in report["rules"][real["rule"]]]
+        real["buckets_match"] = [week["bucket"] for week in real["weeks"]] == expected
         report["real"] = real
     return report
 
@@ -190,7 +214,7 @@ def print_table(report):
     out("/etc/machine-id written %s; the model's budget draws use seed %d\n\n"
         % (report["machine_id_mtime"], report["seed"]))
     real = report["real"]
-    heads = ["legacy rule", "machine-id rule"] + (["real libdnf %s" % real["libdnf"]] if real else [])
+    heads = ["legacy rule", "machine-id rule"] + ([real_name(real)] if real else [])
     out("week  window      " + "".join("%-*s" % (CELL + 2, h) for h in heads).rstrip() + "\n")
     out("                  " + "".join("%-*s" % (CELL + 2, "run  bucket") for _ in heads).rstrip() + "\n")
     columns = [report["rules"][rule] for rule in RULES] + ([real["weeks"]] if real else [])
@@ -202,10 +226,15 @@ def print_table(report):
         "1-4 eligible requests first). legacy: the age restarts when a repo is first counted\n"
         "(AlmaLinux 8/9); machine-id: the age counts from the install (libdnf >= 0.73.2, dnf5).\n")
     if real:
-        verdict = "the same buckets as" if real["buckets_match_legacy"] else "DIFFERENT buckets from"
-        out("real libdnf %s sent %s the legacy model, week by week\n"
-            "(its budget draws are its own, so the flagged run may differ).\n" % (real["libdnf"], verdict))
+        verdict = "the same buckets as" if real["buckets_match"] else "DIFFERENT buckets from"
+        out("%s sent %s the %s rule's model, week by week\n"
+            "(its budget draws are its own, so the flagged run may differ).\n"
+            % (real_name(real), verdict, real["rule"]))
         out("its cookie after the last run: %s\n" % real["final_cookie"])
+
+
+def real_name(real):
+    return "real libdnf %s%s" % (real["libdnf"], " + plugin" if real["plugin"] else "")
 
 
 def main(argv=None):
@@ -216,7 +245,7 @@ def main(argv=None):
         sys.stdout.write("\n")
     else:
         print_table(report)
-    if report["real"] is not None and not report["real"]["buckets_match_legacy"]:
+    if report["real"] is not None and not report["real"]["buckets_match"]:
         return 1
     return 0
 

@@ -12,7 +12,7 @@ import publiccopy
 import pytest
 
 import countme_harness
-from alma_countme import model
+from alma_countme import libdnfversion, model
 from countme_harness import CHECKOUT
 
 DEMO = os.path.join(CHECKOUT, "tools", "countme-demo")
@@ -45,7 +45,7 @@ def test_main_in_process_prints_what_the_script_prints(capsys):
 def test_help_names_every_option():
     result = demo("--help")
     assert result.returncode == 0
-    for option in ("--weeks", "--seed", "--json", "--real", "--runs-per-week", "--start"):
+    for option in ("--weeks", "--seed", "--json", "--real", "--plugin", "--runs-per-week", "--start"):
         assert option in result.stdout
 
 
@@ -87,7 +87,8 @@ def test_table_shows_both_rules():
 @pytest.mark.parametrize(
     "args,message",
     [(["--weeks", "0"], "--weeks"), (["--start", "2026-01-06"], "not a Monday"),
-     (["--start", "soon"], "--start"), (["--runs-per-week", "99"], "--runs-per-week")],
+     (["--start", "soon"], "--start"), (["--runs-per-week", "99"], "--runs-per-week"),
+     (["--plugin"], "--plugin runs the plugin in the real dnf: give --real too")],
 )
 def test_bad_options_are_named(args, message):
     result = demo(*args)
@@ -109,17 +110,38 @@ def test_real_refuses_without_root_and_says_why():
     assert "--real cannot run here" in result.stderr and "not root" in result.stderr
 
 
-@pytest.mark.realdnf
-def test_real_dnf_sends_the_legacy_buckets():
+def _real_report(*args):
     missing = countme_harness.missing_requirements()
     if missing:
         pytest.skip("cannot drive real dnf: " + "; ".join(missing))
-    result = demo("--real", "--json", "--weeks", "6", "--seed", "2")
+    result = demo("--real", "--json", "--weeks", "6", "--seed", "2", *args)
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    real = report["real"]
-    assert real["libdnf"].startswith("0.")
-    assert [row["bucket"] for row in real["weeks"]] == [row["bucket"] for row in report["rules"]["legacy"]]
-    assert [row["bucket"] for row in real["weeks"]] == [1, 1, 2, 2, 2, 3]
-    assert real["buckets_match_legacy"] is True
     assert "real dnf: week 6 of 6" in result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.realdnf
+def test_real_dnf_sends_the_buckets_of_its_libdnf_rule():
+    report = _real_report("--installed-weeks-ago", "1")
+    real = report["real"]
+    rule = libdnfversion.epoch_rule(real["libdnf"])
+    assert (real["rule"], real["plugin"]) == (rule, False)
+    assert [row["bucket"] for row in real["weeks"]] == [row["bucket"] for row in report["rules"][rule]]
+    # The host's libdnf 0.69 counts from the repo's first counted week, not the machine-id's.
+    if rule == model.EPOCH_LEGACY:
+        assert [row["bucket"] for row in real["weeks"]] == [1, 1, 2, 2, 2, 3]
+    assert real["buckets_match"] is True
+
+
+@pytest.mark.realdnf
+def test_real_dnf_with_the_plugin_sends_the_machine_id_buckets():
+    report = _real_report("--installed-weeks-ago", "1", "--plugin")
+    real = report["real"]
+    assert (real["rule"], real["plugin"]) == (model.EPOCH_MACHINE_ID, True)
+    machine_id_epoch = model.monday_epoch(date(report["machine_id_mtime"]))
+    windows = [row["window"] for row in report["rules"]["machine-id"]]
+    assert [row["bucket"] for row in real["weeks"]] == [model.bucket(machine_id_epoch, w) for w in windows]
+    assert [row["bucket"] for row in real["weeks"]] == [1, 2, 2, 2, 3, 3]
+    assert real["buckets_match"] is True
+    # The plugin wrote the install week into libdnf's cookie: its epoch is the machine-id's Monday.
+    assert int(real["final_cookie"].split()[1]) == machine_id_epoch

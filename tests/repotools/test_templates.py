@@ -281,7 +281,7 @@ def test_a_data_file_that_is_not_yaml_is_refused_naming_the_file(tmp_path):
         repotemplates.load_data(str(path))
 
 
-def test_the_data_file_records_every_choice_reference_md_asks_for():
+def test_the_data_file_header_explains_each_choice_of_the_repo_set():
     with open(os.path.join(repotemplates.default_template_dir(), repotemplates.DATA_FILE_NAME)) as stream:
         header = stream.read().split("\nschema:")[0]
     for topic in ("-debuginfo", "countme=1 in every primary section", "almalinux-rt.repo", "vault", "x86_64_v2",

@@ -1,8 +1,11 @@
 """generate's options that the scenario or each other bound: --servers has output.servers's range;
 a compression level without its compression, or two compressions, are refused naming both."""
 
+import gzip
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -70,6 +73,32 @@ def test_compression_options_that_agree_are_taken(tmp_path, countme_sim, options
     names = os.listdir(out / "logs" / "mirror1")
     assert len(names) == 7 and all(name.endswith(suffix) and name.count(".") == suffix.count(".")
                                    for name in names)
+
+
+def _decompressed(path):
+    """The file's text as other programs read it: Python's gzip, the zstd command."""
+    if path.suffix == ".gz":
+        with gzip.open(path) as handle:
+            return handle.read()
+    if shutil.which("zstd") is None:
+        pytest.skip("no zstd command to read .log.zst (tools/bootstrap installs it)")
+    return subprocess.run(["zstd", "-dc", str(path)], stdout=subprocess.PIPE, check=True).stdout
+
+
+@pytest.mark.parametrize("kind, level", [(["--gzip"], ["--gzip-level", "9"]),
+                                         (["--compress", "zstd"], ["--zstd-level", "19"])])
+def test_a_compression_level_given_is_the_level_written(tmp_path, countme_sim, kind, level):
+    # The same lines at the default level (1) and at the one given: the same text, fewer bytes.
+    sizes, texts = [], []
+    for name, options in (("default", kind), ("given", kind + level)):
+        out = tmp_path / name
+        assert countme_sim("generate", "--out", out, *options, "--set", "population.size=2000",
+                           "--set", "run.weeks=1", "--quiet")[0] == 0
+        paths = sorted((out / "logs" / "mirror1").iterdir())
+        sizes.append(sum(path.stat().st_size for path in paths))
+        texts.append(b"".join(_decompressed(path) for path in paths))
+    assert texts[0] == texts[1] and len(texts[0]) > 100_000
+    assert sizes[1] < 0.95 * sizes[0], sizes
 
 
 def test_bench_refuses_a_level_without_its_compression(countme_sim):

@@ -4,8 +4,8 @@ Log files are written once and not read back by this process, so going around
 the page cache costs nothing and saves the kernel's page-by-page allocation
 (on the 2-core test VMs, 2 GB/s instead of 0.4 GB/s). A direct write waits for
 the device, so a thread writes one block while the next is being filled.
-Where O_DIRECT is not supported (tmpfs, some network filesystems) the same
-class writes normally. The last partial block is written without O_DIRECT, so
+Where O_DIRECT is not supported (ramfs, tmpfs before Linux 6.6, some network
+filesystems) the same class writes normally. The last partial block is written without O_DIRECT, so
 files have their exact length.
 """
 

@@ -108,6 +108,17 @@ def integer(text):
         raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
 
 
+def positive_number(text):
+    """An argparse ``type`` for a number above 0 (seconds, a factor); NaN is not one."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("expected a number above 0, got %r" % text)
+    return value
+
+
 jobs = whole_number(1, 1024, "processes")
 positive = whole_number(1)
 seed = whole_number(0, 2 ** 63 - 1)

@@ -88,9 +88,9 @@ def register(subparsers):
                              "rest follows as it is read; 0: none (default: %s, or what a quarter of the "
                              "available memory holds, when a STREAM is sent at --speedup max or "
                              "--bench; else 0)" % "{:,}".format(DEFAULT_PRELOAD))
-    parser.add_argument("--duration", type=_positive_float, metavar="SECONDS",
+    parser.add_argument("--duration", type=options.positive_number, metavar="SECONDS",
                         help="stop after this many wall-clock seconds")
-    parser.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=options.positive_number, default=10.0, metavar="SECONDS",
                         help="per-request timeout (default: %(default)s)")
     parser.add_argument("--no-sim-headers", dest="sim_headers", action="store_false",
                         help="do not send X-Countme-Sim-Time and X-Countme-Sim-Status")
@@ -115,17 +115,7 @@ def register(subparsers):
 def _speedup(text):
     if text.strip().lower() in ("max", "0"):
         return None
-    return _positive_float(text)
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("expected a number above 0, got %r" % text)
-    return value
+    return options.positive_number(text)
 
 
 def run(args):

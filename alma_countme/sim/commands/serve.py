@@ -50,7 +50,7 @@ def register(subparsers):
     parser.add_argument("--sim-headers", action="store_true",
                         help="log X-Countme-Sim-Time as the request's time and answer with the status"
                              " in X-Countme-Sim-Status (replays of a simulation)")
-    parser.add_argument("--duration", type=float, metavar="SECONDS",
+    parser.add_argument("--duration", type=options.positive_number, metavar="SECONDS",
                         help="stop after this many seconds (default: run until stopped)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.set_defaults(func=run)

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 from simcli import READY, countme_sim
 
 
@@ -53,3 +54,13 @@ def test_a_log_that_fails_while_serving_says_so(tmp_path):
     assert err == ("countme-sim: serve: cannot write the access log --log /dev/full: "
                    "No space left on device; give a file in a directory you can write to, "
                    "or - for standard output\n")
+
+
+@pytest.mark.parametrize("duration", ["0", "-1", "nan", "soon"])
+def test_a_duration_that_is_not_above_0_is_refused_as_replay_refuses_it(tmp_path, duration):
+    # --duration 0 used to serve forever and -1 stop at once; neither is a length of time.
+    result = countme_sim("serve", "--port", 0, "--log", tmp_path / "server.log", "--duration", duration,
+                         timeout=30)
+    assert result.returncode == 2
+    assert "argument --duration: expected a number" in result.stderr and repr(duration) in result.stderr
+    assert not (tmp_path / "server.log").exists()

@@ -4,6 +4,8 @@ import argparse
 import json
 import sys
 
+from alma_countme.sim.commands import options
+
 SUMMARY = "compare a server's countme totals (mirrors-countme CSV/SQLite, or its logs) with truth.csv"
 
 DESCRIPTION = """\
@@ -54,12 +56,12 @@ def register(subparsers):
                         help="allowed difference per cell: a number of hits, or a percentage of the "
                              "truth's cell (default: 0, exact)")
     parser.add_argument("--levels", default=",".join(_levels()), metavar="LIST",
-                        help="comma-separated levels to check (default: %(default)s)")
+                        help="comma-separated levels to check, at least one (default: %(default)s)")
     parser.add_argument("--no-dedupe", dest="dedupe", action="store_false",
-                        help="with --logs: count identical lines twice (mirrors-countme's SQLite mode "
+                        help="only with --logs: count identical lines twice (mirrors-countme's SQLite mode "
                              "stores them once, and so does the default)")
-    parser.add_argument("--max-differences", type=int, default=20, metavar="N",
-                        help="differences to print (default: %(default)s; --json lists all)")
+    parser.add_argument("--max-differences", type=options.whole_number(0), default=20, metavar="N",
+                        help="differences to print, 0 or more (default: %(default)s; --json lists all)")
     parser.add_argument("--countries", metavar="CSV",
                         help="also compare a pipeline's per-country totals (week_start,country,sys_age,hits) "
                              "with truth-countries.csv")
@@ -84,12 +86,14 @@ def run(args):
 
     if args.geoip and not args.logs:
         raise SimError("verify: --geoip counts access logs per country; give --logs too")
+    if not args.dedupe and not args.logs:
+        raise SimError("verify: --no-dedupe changes how --logs are counted; give --logs too")
+    levels = verify.parse_levels(args.levels)
     if args.countries and not args.totals and not args.logs:
         return _run_countries(args, [])
     if bool(args.totals) == bool(args.logs):
         raise SimError("verify: give either TOTALS or --logs (the server's side), not %s"
                        % ("both" if args.totals else "neither"))
-    levels = [level.strip() for level in args.levels.split(",") if level.strip()]
     tolerance = verify.parse_tolerance(args.tolerance)
     truth = totals_file.read_totals(args.truth)
     skipped = None

@@ -39,6 +39,27 @@ def parse_tolerance(text):
     return Tolerance(value, 0.0, "exact" if value == 0 else "%g hits per cell" % value)
 
 
+def parse_levels(text):
+    """``--levels``' comma-separated list -> a tuple of LEVELS (in the order given, each once)."""
+    levels = []
+    for level in (text or "").split(","):
+        level = level.strip()
+        if level and level not in levels:
+            levels.append(level)
+    check_levels(levels)
+    return tuple(levels)
+
+
+def check_levels(levels):
+    """Refuse an unknown level, or no level at all (nothing compared would pass vacuously)."""
+    unknown = [level for level in levels if level not in LEVELS]
+    if unknown:
+        raise SimError("--levels: unknown level %s (choose from %s)"
+                       % (", ".join(unknown), ", ".join(LEVELS)))
+    if not levels:
+        raise SimError("--levels: no level given; name at least one of %s" % ", ".join(LEVELS))
+
+
 def allowed(tolerance, truth):
     return max(tolerance.absolute, tolerance.relative * truth)
 
@@ -102,6 +123,7 @@ class Comparison:
         self.server = server
         self.tolerance = tolerance
         self.levels = tuple(levels)
+        check_levels(self.levels)
         self.notes = []
         truth_rows, server_rows = truth.rows, server.rows
         if not any(_kind(key) == UNIQUE for key in truth_rows):
@@ -147,16 +169,22 @@ class Comparison:
         }
 
     def _diagnose(self):
-        """Plain-language causes, most telling first."""
+        """Plain-language causes of the differences at the checked levels, most telling first.
+
+        Only what the checked levels compare is diagnosed (a bucket, repo, version or arch only
+        when its level is checked; unique-address rows not when bucket is the only level), so
+        every finding stands for differences listed above it: no finding without a difference.
+        """
         findings = []
-        truth_weeks = {key.week_start for key in self.truth_rows}
-        server_weeks = {key.week_start for key in self.server_rows}
+        kinds = (COUNTME,) if set(self.levels) == {"bucket"} else (COUNTME, UNIQUE)
+        truth_weeks = _weeks(self.truth_rows, kinds)
+        server_weeks = _weeks(self.server_rows, kinds)
         for week in sorted(truth_weeks - server_weeks):
             findings.append("week %s is missing from the server's totals" % week)
         for week in sorted(server_weeks - truth_weeks):
             findings.append("week %s appears only in the server's totals (is the truth's week complete?)"
                             % week)
-        for level in ("bucket", "repo", "version", "arch"):
+        for level in [level for level in ("bucket", "repo", "version", "arch") if level in self.levels]:
             truth_sum = _level_totals(self.truth_rows, level)
             server_sum = _level_totals(self.server_rows, level)
             name = "" if level == "bucket" else level  # value_name already says "bucket N"
@@ -168,7 +196,7 @@ class Comparison:
                 elif got and not want:
                     findings.append("%s %s appears only in the server's totals (%s hits)"
                                     % (name, value_name(level, value), _n(got)))
-        for kind in (COUNTME, UNIQUE):
+        for kind in kinds:
             want = _hits(self.truth_rows, kind, server_weeks)
             got = _hits(self.server_rows, kind, truth_weeks)
             if got > want + allowed(self.tolerance, want):
@@ -227,14 +255,18 @@ class Comparison:
         if within:
             lines.append("differences within tolerance: %d" % within)
         if self.findings:
-            lines.append("findings:")
+            lines.append("findings:" if failures else "findings (each cell within the tolerance):")
             lines.extend("  - " + text for text in self.findings)
         if self.ok:
             lines.append("OK: the server's totals match the truth%s"
-                         % ("" if not self.differences else " within the tolerance"))
+                         % ("" if not (self.differences or self.findings) else " within the tolerance"))
         else:
             lines.append("FAIL: %d differences beyond the tolerance" % len(failures))
         return "\n".join(lines)
+
+
+def _weeks(rows, kinds):
+    return {key.week_start for key, hits in rows.items() if hits and _kind(key) in kinds}
 
 
 def _hits(rows, kind, weeks):
@@ -283,8 +315,6 @@ def compare(truth, server, tolerance="0", levels=LEVELS):
     """Compare two :class:`~alma_countme.sim.logs.totals_file.Totals`; tolerance as the command takes it."""
     if isinstance(tolerance, str):
         tolerance = parse_tolerance(tolerance)
-    unknown = [level for level in levels if level not in LEVELS]
-    if unknown:
-        raise SimError("--levels: unknown level %s (choose from %s)"
-                       % (", ".join(unknown), ", ".join(LEVELS)))
+    levels = tuple(levels)
+    check_levels(levels)
     return Comparison(truth, server, tolerance, levels)

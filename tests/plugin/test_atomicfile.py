@@ -1,9 +1,11 @@
 """Atomic replacement of the files the project writes on a system."""
 
+import errno
 import os
 import stat
 
 import pytest
+from plugintools import read_only_bind_mount
 
 from alma_countme import atomicfile
 
@@ -23,14 +25,24 @@ def test_replace_keeps_mode_owner_and_symlink(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == ["link.repo", "real.repo"]
 
 
-def test_replace_leaves_no_temporary_file_when_it_fails(tmp_path, mocker):
-    target = tmp_path / "a.repo"
+@pytest.mark.parametrize("mounted,error", [
+    # The directory read-only: no temporary file can be made at all.
+    ("directory", errno.EROFS),
+    # The file itself bind-mounted read-only (as containers mount single files): the temporary file
+    # is made and written, then the rename onto the mount point fails and it must be removed again.
+    ("file", errno.EBUSY),
+])
+def test_replace_on_a_read_only_mount_fails_and_leaves_no_temporary_file(tmp_path, mounted, error):
+    directory = tmp_path / "repos"
+    directory.mkdir()
+    target = directory / "a.repo"
     target.write_bytes(b"old")
-    mocker.patch("os.rename", side_effect=OSError(30, "Read-only file system"))
-    with pytest.raises(OSError):
-        atomicfile.replace_file(str(target), b"new")
-    assert target.read_bytes() == b"old"
-    assert os.listdir(str(tmp_path)) == ["a.repo"]
+    with read_only_bind_mount(directory if mounted == "directory" else target):
+        with pytest.raises(OSError) as raised:
+            atomicfile.replace_file(str(target), b"new")
+        assert raised.value.errno == error
+        assert target.read_bytes() == b"old"
+        assert os.listdir(str(directory)) == ["a.repo"]
 
 
 def test_replace_creates_a_new_file_with_the_given_mode(tmp_path):

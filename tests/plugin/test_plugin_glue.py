@@ -81,7 +81,26 @@ def test_install_epoch_written_through_dnf_objects(plugin_module, base):
     assert base.repos["baseos"]._repo.getCachedir().endswith(os.path.basename(os.path.dirname(path)))
 
 
-def test_a_failing_step_logs_one_warning_and_the_others_still_run(plugin_module, base, caplog, mocker):
+def cookie_epoch(base):
+    path = cookie_path(base.conf.persistdir, "baseos", mirrorlist=MIRRORLIST.replace("$releasever", "9"))
+    with open(path) as handle:
+        return parse_cookie(handle.read()).epoch
+
+
+def test_a_failing_step_logs_one_warning_and_the_later_steps_still_run(plugin_module, base, caplog, mocker):
+    # The opt-out step (third of config()'s four) fails; the install epoch step after it must still run.
+    mocker.patch.object(plugin_module.runtime, "choices", side_effect=RuntimeError("boom"))
+    plugin = plugin_module.Countme(base, None)
+    plugin.config()
+    warnings = plugin_warnings(caplog)
+    assert len(warnings) == 1
+    assert "enforcing the countme opt-out" in warnings[0] and "RuntimeError: boom" in warnings[0]
+    assert "dnf goes on" in warnings[0]
+    assert "baseos" in plugin.configured  # the step before it ran
+    assert cookie_epoch(base) == monday_epoch(THURSDAY - 10 * WEEK)  # the step after it ran
+
+
+def test_a_failing_last_step_keeps_what_the_earlier_ones_did(plugin_module, base, caplog, mocker):
     mocker.patch.object(plugin_module.runtime, "write_install_epochs", side_effect=RuntimeError("boom"))
     write_state(state_path(base.conf.installroot), OptOut(False, ("baseos",), ()))
     plugin_module.Countme(base, None).config()

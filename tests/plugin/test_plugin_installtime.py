@@ -2,10 +2,9 @@
 
 import os
 import shutil
-import subprocess
 
 import pytest
-from plugintools import THURSDAY, WEEK
+from plugintools import THURSDAY, WEEK, build_rpm, import_pubkey_at, rpm_install_at, rpmdb_entries
 
 from alma_countme import installtime, model
 from alma_countme.settings import SOURCE_MACHINE_ID, SOURCE_NONE, SOURCE_RPMDB
@@ -81,14 +80,28 @@ def test_no_rpm_database_is_reported_and_none_is_created(tmp_path):
     assert os.listdir(str(tmp_path)) == []
 
 
-def test_rpmdb_value_is_kept_and_not_queried_again(tmp_path, mocker):
-    query = mocker.patch.object(installtime, "query_rpmdb_install_time",
-                                return_value=(THURSDAY - 50 * WEEK, None))
-    found = installtime.install_time(SOURCE_RPMDB, str(tmp_path), str(tmp_path), THURSDAY, may_write=True)
-    assert (found.source, found.time) == (SOURCE_RPMDB, THURSDAY - 50 * WEEK)
-    assert installtime.read_rpmdb_cache(str(tmp_path)) == THURSDAY - 50 * WEEK
-    again = installtime.install_time(SOURCE_RPMDB, str(tmp_path), str(tmp_path), THURSDAY, may_write=True)
-    assert again == found and query.call_count == 1
+NEEDS_RPM_TOOLS = pytest.mark.skipif(
+    shutil.which("rpmbuild") is None or shutil.which("faketime") is None,
+    reason="needs rpmbuild (for packages) and faketime (for their install times)")
+
+
+@pytest.mark.rpmbuild
+@NEEDS_RPM_TOOLS
+def test_rpmdb_value_is_kept_and_not_queried_again(tmp_path):
+    """The first answer is kept: once the database is gone, the same time still comes, from the cache."""
+    root, persistdir = tmp_path / "root", tmp_path / "persist"
+    persistdir.mkdir()
+    installed = THURSDAY - 50 * WEEK
+    rpm_install_at(root, build_rpm("countme-first", tmp_path), installed)
+    found = installtime.install_time(SOURCE_RPMDB, str(root), str(persistdir), THURSDAY, may_write=True)
+    assert (found.source, found.time, found.problem) == (SOURCE_RPMDB, installed, None)
+    assert installtime.read_rpmdb_cache(str(persistdir)) == installed
+
+    shutil.rmtree(installtime.rpmdb_path(str(root)))
+    when, problem = installtime.query_rpmdb_install_time(str(root))
+    assert when is None and "no rpm database" in problem  # a new query would find nothing
+    again = installtime.install_time(SOURCE_RPMDB, str(root), str(persistdir), THURSDAY, may_write=True)
+    assert again == found
 
 
 def test_rpmdb_time_in_the_future_is_flagged(tmp_path):
@@ -98,19 +111,16 @@ def test_rpmdb_time_in_the_future_is_flagged(tmp_path):
 
 
 @pytest.mark.rpmbuild
-@pytest.mark.skipif(shutil.which("rpmbuild") is None or shutil.which("faketime") is None,
-                    reason="needs rpmbuild (for a package) and faketime (for its install time)")
-def test_rpmdb_install_time_is_the_oldest_package(tmp_path):
-    import countme_harness.repo
-
+@NEEDS_RPM_TOOLS
+def test_rpmdb_install_time_is_the_oldest_package_not_the_gpg_pubkey(tmp_path):
     root = tmp_path / "root"
-    installed_at = "2025-01-02 03:04:05"  # 1735787045; without "@" faketime freezes the clock there
-    subprocess.run(
-        ["faketime", "-f", installed_at, "rpm", "--root", str(root), "-i", "--justdb", "--nodeps",
-         "--noscripts", countme_harness.repo.probe_rpm()],
-        check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, TZ="UTC"),
-    )
-    assert installtime.query_rpmdb_install_time(str(root)) == (1735787045, None)
+    older, newer, key = 1735787045, 1748746800, 1704164645  # 2025-01-02, 2025-06-01, 2024-01-02 (UTC)
+    # The newer package goes in first: the oldest INSTALLTIME, not the first entry, is the answer.
+    rpm_install_at(root, build_rpm("countme-newer", tmp_path), newer)
+    rpm_install_at(root, build_rpm("countme-older", tmp_path), older)
+    import_pubkey_at(root, key, tmp_path)  # older still, but a key is not an installed package
+    assert rpmdb_entries(root) == [("countme-newer", newer), ("countme-older", older), ("gpg-pubkey", key)]
+    assert installtime.query_rpmdb_install_time(str(root)) == (older, None)
 
 
 @pytest.mark.parametrize("content,counts", [

@@ -4,6 +4,7 @@ import os
 import stat
 
 import pytest
+from plugintools import read_only_bind_mount
 
 from alma_countme import optcommands
 from alma_countme.optout import EVERYTHING, NOT_OPTED_OUT, OptOut, read_state, state_path
@@ -137,12 +138,18 @@ def test_unreadable_repo_file_is_an_error_but_the_opt_out_stands(root, repos):
     assert read_state(state_path(str(root)))[0].all
 
 
-def test_unwritable_repo_file_leaves_no_record(root, repos, mocker):
-    mocker.patch.object(optcommands, "replace_file", side_effect=OSError(30, "Read-only file system"))
-    out = optcommands.opt_out(str(root), repos, repo_files=True)
-    assert len(out.errors) == 2 and all("Read-only file system" in error for error in out.errors)
-    assert read_state(state_path(str(root)))[0] == EVERYTHING
-    assert file_state(repos[0].repofile)[0] == BASEOS
+def test_unwritable_repo_file_leaves_no_record(root, repos):
+    """/etc/yum.repos.d on a read-only file system (a real read-only bind mount); /etc/dnf writable."""
+    paths = sorted(set(repo.repofile for repo in repos))
+    before = {path: file_state(path) for path in paths}
+    with read_only_bind_mount(root / "etc/yum.repos.d"):
+        out = optcommands.opt_out(str(root), repos, repo_files=True)
+    assert out.errors == ["Cannot write %s: Read-only file system; left it as it is." % path
+                          for path in (repos[0].repofile, repos[2].repofile)]
+    # The record of the edits, written before each file, is taken back: the opt-out stands, no edits.
+    assert out.state == EVERYTHING and read_state(state_path(str(root)))[0] == EVERYTHING
+    assert {path: file_state(path) for path in paths} == before
+    assert sorted(os.listdir(str(root / "etc/yum.repos.d"))) == [os.path.basename(path) for path in paths]
 
 
 @pytest.mark.parametrize("scope", [None, ["crb"], ["crb", "baseos"]])

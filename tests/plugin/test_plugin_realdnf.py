@@ -14,14 +14,24 @@ are exactly what libdnf decided to send.
 import json
 import os
 import re
-import subprocess
 
 import pytest
-from plugintools import DAY, MONDAY, PLUGIN_DIR, THURSDAY, WEEK, countme_warnings, write_plugin_conf
+from plugintools import (
+    DAY,
+    MONDAY,
+    PLUGIN_DIR,
+    THURSDAY,
+    WEEK,
+    build_rpm,
+    countme_warnings,
+    import_pubkey_at,
+    read_only_bind_mount,
+    rpm_install_at,
+    rpmdb_entries,
+    write_plugin_conf,
+)
 
 from alma_countme import model
-from countme_harness.dnfrun import faketime_spec
-from countme_harness.repo import probe_rpm
 
 pytestmark = pytest.mark.clients(("bullseye", "bookworm", "trixie", "forky"))
 LEGACY_CLIENTS = ("bullseye", "bookworm")
@@ -287,12 +297,8 @@ def test_cookie_path_that_is_a_directory(plugin_sandbox, mirror_server, dnf):
 def test_read_only_persistdir(plugin_sandbox, mirror_server, dnf):
     directory = os.path.dirname(plugin_sandbox.cookie_path("baseos"))
     os.makedirs(directory)
-    subprocess.run(["mount", "--bind", directory, directory], check=True)
-    try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", directory, directory], check=True)
+    with read_only_bind_mount(directory):
         result = dnf(at=THURSDAY)
-    finally:
-        subprocess.run(["umount", directory], check=True)
     warnings = countme_warnings(result.stderr)
     assert len(warnings) == writes_epochs(plugin_sandbox)
     assert all("Read-only file system" in warning for warning in warnings)
@@ -302,10 +308,11 @@ def test_read_only_persistdir(plugin_sandbox, mirror_server, dnf):
 @pytest.mark.parametrize("content", ["", "uninitialized\n"])
 def test_empty_or_uninitialized_machine_id_is_quiet(plugin_sandbox, mirror_server, dnf, content):
     plugin_sandbox.write_machine_id(content, mtime=THURSDAY - 30 * WEEK)
-    result = dnf(at=THURSDAY)
-    assert countme_warnings(result.stderr) == []
-    cookie = plugin_sandbox.read_cookie("baseos")
-    assert cookie is None or cookie.epoch in (0, MONDAY)  # libdnf's own rule, untouched by the plugin
+    results = week_runs(dnf, THURSDAY, 4)  # libdnf flags within 4 requests
+    assert all(countme_warnings(result.stderr) == [] for result in results)
+    # libdnf's own rule, untouched by the plugin: the first counted week is the epoch.
+    assert [request.countme for request in mirror_server.countme_requests()] == [1]
+    assert plugin_sandbox.read_cookie("baseos").epoch == MONDAY
 
 
 def test_machine_id_in_the_future_one_warning(plugin_sandbox, mirror_server, dnf):
@@ -401,22 +408,23 @@ def test_unreadable_repo_file(plugin_sandbox, mirror_server, dnf):
 
 @pytest.mark.rpmbuild
 @pytest.mark.clients(("bookworm",))  # the host's rpm writes the installroot's database
-def test_epoch_source_rpmdb_uses_the_oldest_package_and_keeps_it(plugin_sandbox, mirror_server, dnf):
-    installed = THURSDAY - 30 * WEEK
-    subprocess.run(
-        ["faketime", "-f", faketime_spec(installed), "rpm", "--root", plugin_sandbox.root, "-i",
-         "--justdb", "--nodeps", "--noscripts", probe_rpm()],
-        check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, TZ="UTC"),
-    )
+def test_epoch_source_rpmdb_uses_the_oldest_package_and_keeps_it(
+        plugin_sandbox, mirror_server, dnf, tmp_path):
+    # Each candidate gives its own bucket: only the oldest package gives 3.
+    older, newer, key = THURSDAY - 10 * WEEK, THURSDAY - 3 * WEEK, THURSDAY - 30 * WEEK
+    rpm_install_at(plugin_sandbox.root, build_rpm("countme-newer", tmp_path), newer)  # bucket 2
+    rpm_install_at(plugin_sandbox.root, build_rpm("countme-older", tmp_path), older)  # bucket 3
+    import_pubkey_at(plugin_sandbox.root, key, tmp_path)  # bucket 4, but a key is no installed package
+    assert [when for _, when in rpmdb_entries(plugin_sandbox.root)] == [newer, older, key]
     write_plugin_conf(plugin_sandbox, "[main]\nenabled=1\nepoch_source=rpmdb\n")
     plugin_sandbox.write_machine_id(mtime=THURSDAY - WEEK)  # would give bucket 1
 
     report = status_json(dnf, THURSDAY)
-    assert report["install_time"]["rpmdb"]["time"] == installed
-    assert (report["install_time"]["source"], report["age"]["bucket"]) == ("rpmdb", 4)
-    assert report["repos"][0]["next"]["bucket"] == 4
+    assert report["install_time"]["rpmdb"]["time"] == older
+    assert (report["install_time"]["source"], report["age"]["bucket"]) == ("rpmdb", 3)
+    assert report["repos"][0]["next"]["bucket"] == 3
 
     week_runs(dnf, THURSDAY, 4)
-    assert [request.countme for request in mirror_server.countme_requests()] == [4]
+    assert [request.countme for request in mirror_server.countme_requests()] == [3]
     with open(os.path.join(plugin_sandbox.persistdir, "countme-rpmdb-installtime")) as handle:
-        assert int(handle.read()) == installed
+        assert int(handle.read()) == older

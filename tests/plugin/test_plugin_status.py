@@ -168,12 +168,14 @@ def test_legacy_rule_without_install_time(root):
     assert status.build_report(facts(root, [baseos]))["repos"][0]["next"]["bucket"] == 3
 
 
-def test_libdnf_that_derives_the_epoch_itself(root):
+@pytest.mark.parametrize("weeks,expected", [(30, 4), (3, 2)])
+def test_libdnf_that_derives_the_epoch_itself(root, weeks, expected):
+    """The bucket comes from the running root's machine-id (here the fixture's), 30 or 3 weeks old."""
+    set_machine_id(root, THURSDAY - weeks * WEEK)
     report = status.build_report(facts(root, [repo(root)], libdnf_version="0.73.2"))
     assert not report["epoch_fix"]["active"] and "itself" in report["epoch_fix"]["reason"]
-    host = installtime.machine_id("/", THURSDAY)
-    expected = model.bucket(model.monday_epoch(host.mtime), MONDAY) if host.valid else 1
     assert report["repos"][0]["next"]["bucket"] == expected
+    assert (report["age"]["weeks"], report["age"]["bucket"]) == (weeks, expected)
 
 
 def codes(reasons):

@@ -20,6 +20,7 @@ once.
 """
 
 import hashlib
+import ipaddress
 import os
 import socket
 import struct
@@ -128,7 +129,11 @@ def _walk_legacy():
 
 # ---- MaxMind DB files -------------------------------------------------------------------------------
 
-def _open_mmdb(path):
+MMDB_MARKER = b"\xab\xcd\xefMaxMind.com"  # starts the metadata section near a MaxMind DB file's end
+
+
+def _open_mmdb(path, option="countries.database"):
+    """A maxminddb Reader of ``path``; SimError naming ``option`` when it cannot be read or is not one."""
     try:
         import maxminddb
     except ImportError:
@@ -138,6 +143,24 @@ def _open_mmdb(path):
     except (OSError, ValueError) as error:
         raise SimError("cannot read the MaxMind DB %s: %s" % (path, getattr(error, "strerror", None) or error)
                        ) from None
+    except maxminddb.InvalidDatabaseError as error:
+        raise SimError(_not_mmdb(path, option, error)) from None
+
+
+def _not_mmdb(path, option, error):
+    """The message for a file maxminddb refuses: garbage, a truncated download, another format."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 128 * 1024))
+            marked = MMDB_MARKER in handle.read()
+    except OSError:
+        marked = False
+    detail = "maxminddb: %s" % error if marked else "no MaxMind DB metadata marker near its end"
+    return "%s %s is not a MaxMind DB file (%s)" % (option, path, detail)
+
+
+def _damaged_mmdb(path, option, error):
+    return "%s %s is a damaged MaxMind DB file (maxminddb: %s)" % (option, path, error)
 
 
 def _mmdb_code(record):
@@ -151,21 +174,30 @@ def _mmdb_code(record):
 
 
 def _walk_mmdb(path):
-    v4, v6 = [], []
+    import maxminddb
+
     with _open_mmdb(path) as reader:
-        for network, record in reader:
-            code = _mmdb_code(record)
-            if not code:
-                continue
-            if network.version == 4:
-                v4.append((int(network.network_address), network.num_addresses, code))
-                continue
-            start = int(network.network_address)
-            if network.prefixlen > 64 or not _GLOBAL_V6[0] <= start < _GLOBAL_V6[1]:
-                continue
-            if any(low <= start < high for low, high in _SKIPPED_V6):
-                continue
-            v6.append((start >> 64, network.prefixlen, code))
+        try:
+            return _mmdb_records(reader, path)
+        except (maxminddb.InvalidDatabaseError, ValueError) as error:
+            raise SimError(_damaged_mmdb(path, "countries.database", error)) from None
+
+
+def _mmdb_records(reader, path):
+    v4, v6 = [], []
+    for network, record in reader:
+        code = _mmdb_code(record)
+        if not code:
+            continue
+        if network.version == 4:
+            v4.append((int(network.network_address), network.num_addresses, code))
+            continue
+        start = int(network.network_address)
+        if network.prefixlen > 64 or not _GLOBAL_V6[0] <= start < _GLOBAL_V6[1]:
+            continue
+        if any(low <= start < high for low, high in _SKIPPED_V6):
+            continue
+        v6.append((start >> 64, network.prefixlen, code))
     return _from_records(v4, v6, "MaxMind DB %s" % path)
 
 
@@ -230,19 +262,35 @@ def _save_cache(path, result):
 
 
 class Lookup:
-    """Country codes of address texts, as a pipeline using the same database finds them."""
+    """Country codes of address texts, as a pipeline using the same database finds them.
 
-    def __init__(self, database):
-        self.database = database
+    ``option`` names where the database was given (``--geoip``) in the SimError of a file that is
+    not a MaxMind DB or is damaged.
+    """
+
+    def __init__(self, database, option="countries.database"):
+        self.database, self.option = database, option
         if database == DEBIAN:
             self.v4, self.v6 = _open_legacy(DEBIAN_V4), _open_legacy(DEBIAN_V6)
             self.reader = None
         else:
-            self.reader = _open_mmdb(database)
+            self.reader = _open_mmdb(database, option)
+            import maxminddb
+
+            self._damaged = maxminddb.InvalidDatabaseError
 
     def country(self, address):
+        """The country code of ``address``, None when the database has none for it or it is no address
+        (a log written with HostnameLookups On holds host names)."""
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return None
         if self.reader is not None:
-            return _mmdb_code(self.reader.get(address))
+            try:
+                return _mmdb_code(self.reader.get(address))
+            except self._damaged as error:
+                raise SimError(_damaged_mmdb(self.database, self.option, error)) from None
         if ":" in address:
             return self.v6.country_code_by_addr_v6(address)
         return self.v4.country_code_by_addr(address)

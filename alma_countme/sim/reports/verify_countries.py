@@ -60,7 +60,7 @@ def from_logs(paths, database, dedupe=True):
     """Per-country totals of access logs, looking every client address up in ``database``."""
     from alma_countme.sim.generation import geo
 
-    lookup = geo.Lookup(database)
+    lookup = geo.Lookup(database, "--geoip")
     countries = {}
     counts = collections.Counter()
     counter = tally.Tally(dedupe=dedupe, unique=False)

@@ -1,7 +1,6 @@
 """countme-sim compare: real countme totals against a simulation's, week by week."""
 
 import argparse
-import os
 import sys
 
 from alma_countme.sim.commands import options
@@ -55,6 +54,8 @@ def run(args):
 
     if not 0.0 < args.appear <= 100.0:
         raise SimError("--appear %s: use a share from 0 (excluded) to 100" % args.appear)
+    if args.plot:
+        options.writable_file(args.plot, "--plot")  # before the work: a directory there is one line
     report = compare.compare(args.real, args.simulation, args.real_reference, args.sim_reference, args.appear)
     for side in ("real", "simulation"):
         if not report[side]["weeks"]:
@@ -63,9 +64,6 @@ def run(args):
         import matplotlib
 
         matplotlib.use("Agg")
-        directory = os.path.dirname(os.path.abspath(args.plot))
-        if not os.path.isdir(directory):
-            raise SimError("--plot %s: directory %s does not exist" % (args.plot, directory))
         compare.plot(report, args.plot, args.width, args.height)
     if args.json:
         sys.stdout.write(compare.report_json(report))

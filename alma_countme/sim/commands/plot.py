@@ -44,7 +44,8 @@ def register(subparsers):
                         help="also draw a server's totals (countme-totals CSV or SQLite, or truth.csv)")
     parser.add_argument("--reference-repo", metavar="REPO",
                         help="with --totals: the repo whose countme hits estimate the systems"
-                             " (default: the summary's reference_repo, else baseos)")
+                             " (default: the summary's reference_repo, else baseos); a repo without"
+                             " countme hits in the totals is refused, naming their repos")
     parser.add_argument("--width", type=options.pixels, default=1400, metavar="PX",
                         help="image width (default: 1400)")
     parser.add_argument("--height", type=options.pixels, default=900, metavar="PX",
@@ -56,22 +57,43 @@ def register(subparsers):
     return parser
 
 
+def _output_paths(summary, out_dir):
+    """The PNG files run() writes into ``out_dir`` for ``summary`` (and countries.png for countries)."""
+    import os
+
+    from alma_countme.sim.reports import plot, plot_countries
+
+    names = [plot.SYSTEMS_FILE, plot.MIX_FILE]
+    if summary.get("countries"):
+        names.append(plot_countries.COUNTRIES_FILE)
+    return [os.path.join(out_dir, name) for name in names]
+
+
 def run(args):
     import matplotlib
 
     matplotlib.use("Agg")  # never a display, even when one is around
+    from alma_countme.sim.common.errors import SimError
     from alma_countme.sim.logs import totals_file
-    from alma_countme.sim.reports import plot
+    from alma_countme.sim.reports import compare, plot
 
-    options.writable_dir(args.out)
+    if args.reference_repo and not args.totals:
+        raise SimError("--reference-repo %s: only the server's totals are counted on it; give --totals "
+                       "FILE too, or leave --reference-repo out" % args.reference_repo)
     summary = plot.load_summary(args.summary)
-    warning = plot.size_warning(args.width, args.height)
-    if warning:
-        print("countme-sim plot: warning: %s" % warning, file=sys.stderr)
     server = None
     if args.totals:
         reference = args.reference_repo or summary.get("reference_repo") or "baseos"
-        server = plot.server_estimates(totals_file.read_totals(args.totals).rows, reference)
+        totals = totals_file.read_totals(args.totals)
+        server = plot.server_estimates(totals.rows, reference)
+        if not any(sum(counts.values()) for counts in server.values()):
+            raise SimError(compare.unknown_reference(totals, reference, "--reference-repo"))
+    options.writable_dir(args.out)
+    for path in _output_paths(summary, args.out):
+        plot.check_output_file(path, "--out %s" % args.out)
+    warning = plot.size_warning(args.width, args.height)
+    if warning:
+        print("countme-sim plot: warning: %s" % warning, file=sys.stderr)
     paths = plot.plot_all(summary, args.out, args.width, args.height, args.dpi, server=server)
     if summary.get("countries"):
         import os

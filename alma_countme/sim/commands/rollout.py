@@ -27,7 +27,9 @@ Writes into DIR:
   rollout.png                     the gap per bucket and week, both runs
 
 --from-runs WITH WITHOUT analyses two directories generate (or an earlier
-rollout) wrote instead of simulating."""
+rollout) wrote instead of simulating: two runs with the same start, number
+of weeks and population size (--scenario, --set, --seed, --logs and --jobs,
+which only shape a simulation, are refused with it)."""
 
 EPILOG = """\
 examples:
@@ -56,7 +58,7 @@ def register(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory (created if needed)")
-    parser.add_argument("--scenario", metavar="FILE", default="rollout",
+    parser.add_argument("--scenario", metavar="FILE",
                         help="scenario file or shipped scenario name (default: rollout)")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                         help="change one scenario key in both runs (repeatable)")
@@ -65,7 +67,9 @@ def register(subparsers):
                         help="largest gap, in percentage points of a bucket's share, that counts as "
                              "trustworthy (default: %(default)s)")
     parser.add_argument("--from-runs", nargs=2, metavar=("WITH", "WITHOUT"),
-                        help="analyse these two generated directories instead of simulating")
+                        help="analyse these two generated directories instead of simulating (runs "
+                             "of one start, length and population size; not with --scenario, --set, "
+                             "--seed, --logs or --jobs)")
     parser.add_argument("--logs", action="store_true", help="also write both runs' access logs")
     parser.add_argument("--jobs", type=options.jobs, default=None, metavar="N",
                         help="processes to use (default: all cores, here %d)" % options.default_jobs())
@@ -82,7 +86,7 @@ def _simulate(args, directory, assignments):
     from alma_countme.sim.generation import engine
 
     options.check_output_dir(directory)
-    scenario = scenario_module.load(args.scenario, assignments)
+    scenario = scenario_module.load(args.scenario or "rollout", assignments)
     simulation = engine.Run(scenario, directory, seed=args.seed, jobs=args.jobs or options.default_jobs(),
                             progress=not args.quiet and sys.stderr.isatty(), logs=args.logs)
     engine.generate(simulation)
@@ -91,34 +95,52 @@ def _simulate(args, directory, assignments):
     return directory
 
 
+def _simulation_options(args):
+    """The options given that only shape a simulation, as the user wrote them."""
+    given = [("--scenario", args.scenario is not None), ("--set", bool(args.assignments)),
+             ("--seed", args.seed is not None), ("--logs", args.logs), ("--jobs", args.jobs is not None)]
+    return [option for option, present in given if present]
+
+
 def run(args):
     import matplotlib
 
     matplotlib.use("Agg")
+    from alma_countme.sim.common.errors import SimError
     from alma_countme.sim.common.textfile import write_text
-    from alma_countme.sim.generation import truth
+    from alma_countme.sim.reports import plot as charts
     from alma_countme.sim.reports import rollout
 
+    if args.from_runs and _simulation_options(args):
+        unused = _simulation_options(args)
+        raise SimError("%s with --from-runs: the two runs are read as they are, nothing is simulated; "
+                       "leave %s out, or drop --from-runs to simulate"
+                       % (", ".join(unused), "it" if len(unused) == 1 else "them"))
     options.check_output_dir(args.out)
-    os.makedirs(args.out, exist_ok=True)
+    files = [os.path.join(args.out, name) for name in ("rollout.txt", "rollout.json", "rollout.png")]
+    for path in files:
+        charts.check_output_file(path, "--out %s" % args.out)
     if args.from_runs:
         with_dir, without_dir = args.from_runs
+        summaries = rollout.load_runs(with_dir, without_dir)
     else:
+        for name in (WITH_DIR, WITHOUT_DIR):
+            options.check_output_dir(os.path.join(args.out, name))
+    options.writable_dir(args.out)
+    if not args.from_runs:
         with_dir = _simulate(args, os.path.join(args.out, WITH_DIR), args.assignments)
         without_dir = _simulate(args, os.path.join(args.out, WITHOUT_DIR), args.assignments + [NO_ROLLOUT])
-    summaries = {"with_plugin": truth.load_summary(with_dir),
-                 "without_plugin": truth.load_summary(without_dir)}
+        summaries = rollout.load_runs(with_dir, without_dir)
     report = rollout.analyse(summaries, args.tolerance)
     report["runs"]["with_plugin"]["path"] = with_dir
     report["runs"]["without_plugin"]["path"] = without_dir
     text = rollout.table(report)
-    write_text(os.path.join(args.out, "rollout.txt"), text)
-    write_text(os.path.join(args.out, "rollout.json"), rollout.report_json(report))
-    picture = rollout.plot(report, os.path.join(args.out, "rollout.png"), args.width, args.height)
+    write_text(files[0], text)
+    write_text(files[1], rollout.report_json(report))
+    picture = rollout.plot(report, files[2], args.width, args.height)
     if args.json:
         sys.stdout.write(rollout.report_json(report))
     elif not args.quiet:
         sys.stdout.write(text)
-        print("wrote %s, %s and %s" % (os.path.join(args.out, "rollout.txt"),
-                                       os.path.join(args.out, "rollout.json"), picture), file=sys.stderr)
+        print("wrote %s, %s and %s" % (files[0], files[1], picture), file=sys.stderr)
     return 0

@@ -99,11 +99,17 @@ def _side(totals, reference, appear, option):
     repo (every figure would be a dash: the Fedora default on AlmaLinux totals, or a typo)."""
     measured = measure(totals.rows, reference, appear)
     if measured["weeks"] and not any(week["estimate"] for week in measured["weeks"]):
-        names = reference_names(totals.rows)
-        shown = ", ".join(names[:12]) + (", and %d more" % (len(names) - 12) if len(names) > 12 else "")
-        raise SimError("%s %s: no countme hits on that repo in %s; repos there (most countme hits first): "
-                       "%s; name one with %s REPO" % (option, reference, totals.path, shown, option))
+        raise SimError(unknown_reference(totals, reference, option))
     return dict(measured, path=totals.path)
+
+
+def unknown_reference(totals, reference, option):
+    """The message for a reference repo without countme hits in ``totals``, listing the repos it has
+    (``plot --reference-repo`` says the same)."""
+    names = reference_names(totals.rows)
+    shown = ", ".join(names[:12]) + (", and %d more" % (len(names) - 12) if len(names) > 12 else "")
+    return ("%s %s: no countme hits on that repo in %s; repos there (most countme hits first): %s; "
+            "name one with %s REPO" % (option, reference, totals.path, shown or "none", option))
 
 
 def compare(real_path, sim_path, real_reference="updates-released", sim_reference="baseos", appear=5.0):

@@ -71,17 +71,35 @@ def _figure(width, height, dpi):
     return figure
 
 
+def check_output_file(path, option):
+    """SimError naming ``option`` when ``path``, a file about to be written, cannot be one.
+
+    Called before any work starts: a directory (or a device, a socket) at that path would otherwise
+    fail only when the finished file replaces it.
+    """
+    if os.path.isdir(path):
+        raise SimError("%s: %s is a directory, not a file; remove it or write elsewhere" % (option, path))
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise SimError("%s: %s exists and is not a regular file" % (option, path))
+    return path
+
+
 def _save(figure, path, dpi):
     """Write the PNG atomically: a reader never sees half a file."""
     directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".plot-", suffix=".png", dir=directory)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".plot-", suffix=".png", dir=directory)
+    except OSError as error:
+        raise SimError("cannot write %s: %s" % (path, error.strerror or error)) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             figure.savefig(stream, format="png", dpi=dpi)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise SimError("cannot write %s: %s" % (path, error.strerror or error)) from None
         raise
     return path
 

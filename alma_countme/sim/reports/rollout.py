@@ -12,8 +12,10 @@ the end of the run.
 """
 
 import json
+import os
 
 from alma_countme.model import BUCKET_LABELS
+from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.generation import truth
 
 BUCKETS = truth.BUCKETS
@@ -59,6 +61,46 @@ def trusted_from(weeks, bucket, tolerance):
         else:
             first = None
     return first
+
+
+def _scenario_of(summary, path):
+    """The run's effective scenario: summary.json's copy, else the scenario.toml beside it, else {}."""
+    if isinstance(summary.get("scenario"), dict):
+        return summary["scenario"]
+    directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    from alma_countme.sim.config.merge import tomllib
+
+    try:
+        with open(os.path.join(directory, "scenario.toml"), "rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, ValueError):  # none, or not readable: the weeks still say start and length
+        return {}
+
+
+def shape(summary, path):
+    """What two runs must share for their weeks to line up by number: start, weeks, population size."""
+    scenario = _scenario_of(summary, path)
+    run = scenario.get("run") if isinstance(scenario.get("run"), dict) else {}
+    population = scenario.get("population") if isinstance(scenario.get("population"), dict) else {}
+    weeks = summary["weeks"]
+    start = run.get("start") or (weeks[0].get("week_start") if weeks else None)
+    return {"start": None if start is None else str(start), "weeks": len(weeks),
+            "population size": population.get("size")}
+
+
+def load_runs(with_path, without_path):
+    """``{"with_plugin": summary, "without_plugin": summary}`` of two generated runs; SimError, naming
+    --from-runs, unless they start on the same day and have as many weeks and systems."""
+    summaries = {"with_plugin": truth.load_summary(with_path),
+                 "without_plugin": truth.load_summary(without_path)}
+    shapes = [shape(summaries["with_plugin"], with_path), shape(summaries["without_plugin"], without_path)]
+    differ = ["%s %s and %s" % (name, shapes[0][name], shapes[1][name]) for name in shapes[0]
+              if None not in (shapes[0][name], shapes[1][name]) and shapes[0][name] != shapes[1][name]]
+    if differ:
+        raise SimError("--from-runs %s %s: the runs differ in %s; their weeks are compared by number, so "
+                       "give two runs of one scenario (the same run.start, run.weeks and population.size)"
+                       % (with_path, without_path, ", ".join(differ)))
+    return summaries
 
 
 def analyse(summaries, tolerance):

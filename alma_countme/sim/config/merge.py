@@ -84,6 +84,8 @@ def read_toml(path, label):
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise SimError(_not_utf8(path, label, data, error)) from None
+    # Some editors (Windows Notepad) start UTF-8 files with a byte-order mark; TOML has no use for it.
+    text = text[1:] if text.startswith("\ufeff") else text
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -113,7 +115,8 @@ def parse_assignment(text):
 
 
 def assign(tree, text, sources):
-    """Apply one ``--set KEY=VALUE`` to ``tree``: it names a key, not a table."""
+    """Apply one ``--set KEY=VALUE`` to ``tree``: it names a key, not a table; a per-major key's table
+    is merged over the one before, as a file's is."""
     key, value = parse_assignment(text)
     source = "--set %s" % text
     node = spec_at(key, source)
@@ -128,8 +131,8 @@ def assign(tree, text, sources):
         parent[key[-1]] = value
         sources[key] = source
     else:
-        parent[key[-1]] = {}
-        merge(parent[key[-1]], value, key, source, sources)
+        # A per-major table: as in a file, the majors it names change, the others keep their values.
+        merge(parent.setdefault(key[-1], {}), value, key, source, sources)
 
 
 def override(tree, key, value, source, sources):

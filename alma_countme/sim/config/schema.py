@@ -131,7 +131,9 @@ SCHEMA = {
     "os_release": {
         "mix": Mix(OS_RELEASES, "os-release variants: stock, with a VARIANT_ID, rebranded NAME, "
                                 "missing file"),
-        "variant_id": Text("VARIANT_ID of the variant-id systems", pattern=r"[0-9a-z._-]{1,40}\Z"),
+        "variant_id": Text("VARIANT_ID of the variant-id systems", pattern=r"[0-9a-z._-]{1,40}\Z",
+                           allowed_text="1 to 40 characters of 0-9, a-z, '.', '_' and '-' (os-release's "
+                                        "VARIANT_ID: lower case, no spaces)"),
         "rebranded_name": Text("NAME of the rebranded systems (a derivative or a renamed image)"),
     },
     "behaviour": {

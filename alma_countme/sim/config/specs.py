@@ -90,12 +90,17 @@ class Choice(Spec):
 
 
 class Text(Spec):
-    def __init__(self, doc, pattern=r"[ -~]{1,80}\Z"):
+    """Text matching ``pattern``, never with a double quote or semicolon (they would end a User-Agent
+    field); ``allowed_text`` says what ``pattern`` allows."""
+
+    def __init__(self, doc, pattern=r"[ -~]{1,80}\Z",
+                 allowed_text="printable ASCII text, 1 to 80 characters, no double quote or semicolon"):
         super().__init__(doc)
         self.pattern = re.compile(pattern)
+        self.allowed_text = allowed_text
 
     def allowed(self):
-        return "printable ASCII text, 1 to 80 characters, no double quote or semicolon"
+        return self.allowed_text
 
     def check(self, value, key):
         if not isinstance(value, str) or not self.pattern.match(value) or '"' in value or ";" in value:

@@ -5,6 +5,8 @@ and what is allowed; the sources are those :mod:`alma_countme.sim.config.merge`
 recorded.
 """
 
+import datetime
+
 from alma_countme.sim.common.errors import SimError
 from alma_countme.sim.config.merge import key_name
 from alma_countme.sim.config.schema import CLASSES, MAX_VERSIONS
@@ -47,6 +49,7 @@ def validate(tree, node, path, sources):
 
 def check_consistency(scenario, sources):
     """Rules that span keys."""
+    _check_run_end(scenario, sources)
     shares = {name: scenario["classes"][name]["share"] for name in CLASSES}
     total = sum(shares.values())
     if abs(total - 1.0) > SHARE_TOLERANCE:
@@ -63,3 +66,27 @@ def check_consistency(scenario, sources):
                            "give run.weeks=%d or more, or an earlier week for %s"
                            % (source_of(("versions", "releases"), sources), version, week,
                               scenario["run"]["weeks"], week + 1, version))
+    weeks = scenario["run"]["weeks"]
+    for week in scenario["rollout"]["plugin_share_by_week"]:
+        if int(week) >= weeks:
+            raise SimError("%s: key rollout.plugin_share_by_week: week %s is after the run's %d weeks "
+                           "(0 = first); give run.weeks=%d or more, or drop week %s"
+                           % (source_of(("rollout", "plugin_share_by_week"), sources), week, weeks,
+                              int(week) + 1, week))
+
+
+def _check_run_end(scenario, sources):
+    """The run's last week must end by 9999-12-31, the last date Python's dates (and the logs) hold."""
+    start, weeks = scenario["run"]["start"], scenario["run"]["weeks"]
+    last_day = start.toordinal() + 7 * weeks - 1
+    if last_day <= datetime.date.max.toordinal():
+        return
+    origins = list(dict.fromkeys(source_of(("run", key), sources) for key in ("start", "weeks")))
+    # The last Monday whose week (to Sunday) ends by then: 9999-12-20.
+    last_monday = datetime.date.max.toordinal() - (datetime.date.max.weekday() + 1) % 7 - 6
+    fits = (last_monday - start.toordinal()) // 7 + 1
+    latest = datetime.date.fromordinal(last_monday - 7 * (weeks - 1))
+    raise SimError("%s: keys run.start and run.weeks: %d weeks from %s end after %s, the last date "
+                   "the simulator can write; allowed: run.start %s or earlier for run.weeks=%d%s"
+                   % ("; ".join(origins), weeks, start, datetime.date.max, latest, weeks,
+                      ", or run.weeks=%d or fewer" % fits if fits >= 1 else ""))

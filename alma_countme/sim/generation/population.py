@@ -251,7 +251,7 @@ class Block:
 
         alive_before = self.status == self.ALIVE
         k = np.clip(self.klass, 0, None)
-        leaving = alive_before & (u_decom < 1.0 / p.lifetime[k])
+        leaving = alive_before & (u_decom < self._leaving_chance(alive_before, k))
         self.decommission = np.where(leaving, W0 + (u_decom_time * WEEK).astype(np.int64), self.decommission)
 
         self.was_offline = self.offline_left > 0
@@ -286,6 +286,24 @@ class Block:
         if len(local):
             self._install(local, times)
         self._roll_out_plugin(week)
+
+    def _leaving_chance(self, alive, k):
+        """Each system's chance to go this week: 1/lifetime_weeks, or, in a class whose installs a growth
+        below -1/lifetime stops, what takes -growth of the class's starting systems a week."""
+        p = self.params
+        chance = 1.0 / p.lifetime[k]
+        shrink = -p.scenario["population"]["growth_per_week"]
+        shrinking = np.flatnonzero(shrink > 1.0 / p.lifetime)
+        if not len(shrinking):
+            return chance
+        initial = self.ids < self.plan.initial
+        for klass in shrinking:
+            members = alive & (self.klass == klass)
+            left = np.count_nonzero(members)
+            if left:
+                started = np.count_nonzero(initial & (self.klass == klass))
+                chance = np.where(members, min(1.0, shrink * started / left), chance)
+        return chance
 
     def _roll_out_plugin(self, week):
         """Legacy systems get the plugin as the scenario's rollout reaches them (and keep it)."""

@@ -229,7 +229,8 @@ def _progress_bar(run, total):
 def _make_dirs(run):
     logs = [os.path.join(run.out, "logs")] + [
         os.path.join(run.out, "logs", "mirror%d" % (s + 1)) for s in range(run.servers)] if run.logs else []
-    for directory in [run.out, run.tmp, os.path.join(run.tmp, "state")] + logs:
+    # The logs' folders first: when one cannot be made, no temporary folder is left behind.
+    for directory in [run.out] + logs + [run.tmp, os.path.join(run.tmp, "state")]:
         try:
             os.makedirs(directory, exist_ok=True)
         except OSError as error:
@@ -254,6 +255,17 @@ def _refuse_stale_logs(run):
                        % (logs, len(stale), "" if len(stale) == 1 else "s", stale[0]))
 
 
+def _refuse_directories(run):
+    """SimError, before the long work, when a file the first shard writes in DIR is a directory."""
+    names = ["truth.csv", "summary.json", "summary.txt", "scenario.toml"] + (
+        ["truth-countries.csv"] if run.countries is not None else [])
+    for name in names if run.shard[0] == 1 else ():
+        path = os.path.join(run.out, name)
+        if os.path.isdir(path):
+            raise SimError("cannot write %s: it is a directory; remove it or choose another --out directory "
+                           "(nothing was written)" % path)
+
+
 def _existing_logs(logs):
     """The paths of the files under ``logs`` (DIR/logs) named as this simulator names its logs."""
     found = set()
@@ -272,6 +284,7 @@ def generate(run):
     """Simulate and write everything; returns (list of per-week WeekStats, lines written, files written)."""
     global _CONTEXT
     _refuse_stale_logs(run)
+    _refuse_directories(run)
     _make_dirs(run)
     _CONTEXT = run
     reuse_freed_memory()  # before the workers fork: they inherit it

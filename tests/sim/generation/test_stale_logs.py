@@ -66,3 +66,24 @@ def test_shards_of_one_run_write_side_by_side_and_again(tmp_path):
             shard.stderr.close()
         assert results == [(0, "")] * 3
         assert len(_logs(out)) == 2 * 7 * 2
+
+
+def test_a_result_file_that_is_a_directory_is_refused_before_the_run(tmp_path, countme_sim):
+    out = tmp_path / "out"
+    (out / "truth.csv").mkdir(parents=True)
+    status, _, err = countme_sim("generate", "--out", out, "--set", "run.weeks=1", *SMALL)
+    assert status == 2
+    assert err == ("countme-sim: cannot write %s: it is a directory; remove it or choose another --out "
+                   "directory (nothing was written)\n" % (out / "truth.csv"))
+    assert sorted(os.listdir(out)) == ["truth.csv"]
+
+
+def test_a_log_folder_that_cannot_be_made_leaves_no_temporary_folder(tmp_path, countme_sim):
+    out = tmp_path / "out"
+    (out / "logs").mkdir(parents=True)
+    (out / "logs" / "mirror1").write_text("not a folder\n")
+    status, _, err = countme_sim("generate", "--out", out, "--set", "run.weeks=1", *SMALL)
+    assert status == 2
+    assert err.startswith("countme-sim: cannot create directory %s: " % (out / "logs" / "mirror1"))
+    assert sorted(os.listdir(out)) == ["logs"]
+    assert (out / "logs" / "mirror1").read_text() == "not a folder\n"
